@@ -1,0 +1,114 @@
+using System;
+using System.Globalization;
+using Numa.Platform;
+
+namespace Numa.Configuration;
+
+/// <summary>
+/// Everything a <see cref="Heap"/> is built from. The process-wide heap reads it from AppContext
+/// switches (<c>NumaHeap.&lt;Name&gt;</c> in runtimeconfig) and environment variables
+/// (<c>NUMAHEAP_&lt;NAME&gt;</c>), the switch winning; tests build their own.
+/// </summary>
+internal sealed class HeapOptions
+{
+    /// <summary>Default delay before free pages are given back to the OS.</summary>
+    /// <remarks>
+    /// One second: long enough that a service which frees and re-allocates big buffers at request
+    /// rate (many times a second) keeps them resident and never re-faults them, short enough that
+    /// memory freed after a burst is back with the OS before a monitoring tool samples RSS again.
+    /// </remarks>
+    public const int DefaultPurgeDelayMs = 1000;
+
+    /// <summary>Default log2 of each region's size: 256 GiB of address space per node.</summary>
+    public const int DefaultRegionShift = 38;
+
+    /// <summary>Pretend the machine has this many nodes; 0 uses the real topology.</summary>
+    public int SimulatedNodes { get; init; }
+
+    /// <summary>Deterministic small-block double-free detection, free-list integrity checks and canaries.</summary>
+    public bool Checks { get; init; }
+
+    /// <summary>How long free pages stay committed before the background purge gives them back.</summary>
+    public int PurgeDelayMs { get; init; } = DefaultPurgeDelayMs;
+
+    /// <summary>How huge pages are used.</summary>
+    public HugePageMode HugePages { get; init; } = HugePageMode.Transparent;
+
+    /// <summary>Serve the main thread's first allocations from the interleaved heap.</summary>
+    public bool InterleaveMainThread { get; init; }
+
+    /// <summary>log2 of each region's size in bytes.</summary>
+    public int RegionShift { get; init; } = DefaultRegionShift;
+
+    /// <summary>The OS layer.</summary>
+    public OsMemory Os { get; init; } = OsMemory.Default;
+
+    /// <summary>A topology to use instead of reading one (tests).</summary>
+    public NumaTopology? Topology { get; init; }
+
+    /// <summary>Reads the options of the process-wide heap.</summary>
+    /// <exception cref="InvalidOperationException">A setting has a value that cannot be parsed; the message names it.</exception>
+    public static HeapOptions FromEnvironment() => new()
+    {
+        SimulatedNodes = ReadInt("SimulatedNodes", "SIMULATED_NODES", 0, 0, 64),
+        Checks = ReadBool("Checks", "CHECKS"),
+        PurgeDelayMs = ReadInt("PurgeDelayMs", "PURGE_DELAY_MS", DefaultPurgeDelayMs, 0, int.MaxValue),
+        HugePages = ReadHugePages(),
+        InterleaveMainThread = ReadBool("InterleaveMainThread", "INTERLEAVE_MAIN_THREAD"),
+    };
+
+    private static string? Read(string switchName, string variable)
+    {
+        object? data = AppContext.GetData("NumaHeap." + switchName);
+        if (data is not null)
+        {
+            return Convert.ToString(data, CultureInfo.InvariantCulture);
+        }
+
+        return Environment.GetEnvironmentVariable("NUMAHEAP_" + variable);
+    }
+
+    private static int ReadInt(string switchName, string variable, int defaultValue, int min, int max)
+    {
+        string? text = Read(switchName, variable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return defaultValue;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
+        {
+            throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_{variable} (NumaHeap.{switchName}) is '{text}'; expected an integer from {min} to {max}.");
+        }
+
+        return value;
+    }
+
+    private static bool ReadBool(string switchName, string variable)
+    {
+        if (AppContext.TryGetSwitch("NumaHeap." + switchName, out bool enabled))
+        {
+            return enabled;
+        }
+
+        string? text = Read(switchName, variable);
+        return text?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "0" or "false" or "off" or "no" => false,
+            "1" or "true" or "on" or "yes" => true,
+            _ => throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_{variable} (NumaHeap.{switchName}) is '{text}'; expected 0 or 1."),
+        };
+    }
+
+    private static HugePageMode ReadHugePages()
+    {
+        string? text = Read("HugePages", "HUGE_PAGES");
+        return text?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "transparent" => HugePageMode.Transparent,
+            "off" => HugePageMode.Off,
+            "explicit" => HugePageMode.Explicit,
+            _ => throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_HUGE_PAGES (NumaHeap.HugePages) is '{text}'; expected off, transparent or explicit."),
+        };
+    }
+}

@@ -1,0 +1,48 @@
+using System.Collections.Generic;
+
+namespace Numa;
+
+/// <summary>A snapshot of the heap's counters, per node and in total, from <see cref="NumaHeap.GetStatistics"/>.</summary>
+public sealed class NumaHeapStatistics
+{
+    /// <summary>Per node, indexed by node number.</summary>
+    public required IReadOnlyList<NumaNodeStatistics> Nodes { get; init; }
+
+    /// <summary>The interleaved heap (blocks of <see cref="NumaPlacement.Interleaved"/>).</summary>
+    public required NumaNodeStatistics Interleaved { get; init; }
+
+    /// <summary>Threads that hold a thread cache now.</summary>
+    public int ThreadCaches { get; init; }
+
+    /// <summary>Bytes in live blocks over every node and the interleaved heap.</summary>
+    public long LiveBytes => Sum(static n => n.LiveBytes);
+
+    /// <summary>Committed bytes over every node and the interleaved heap.</summary>
+    public long CommittedBytes => Sum(static n => n.CommittedBytes);
+
+    /// <summary>Bytes cached in threads over every node and the interleaved heap.</summary>
+    public long CachedInThreadsBytes => Sum(static n => n.CachedInThreadsBytes);
+
+    /// <summary>Bytes of free page runs over every node and the interleaved heap.</summary>
+    public long FreeRunBytes => Sum(static n => n.FreeRunBytes);
+
+    /// <summary>Remote frees sent over every node.</summary>
+    public long RemoteFreesSent => Sum(static n => n.RemoteFreesSent);
+
+    /// <summary>Remote frees received over every node.</summary>
+    public long RemoteFreesReceived => Sum(static n => n.RemoteFreesReceived);
+
+    /// <summary>Purges over every node.</summary>
+    public long Purges => Sum(static n => n.Purges);
+
+    private long Sum(System.Func<NumaNodeStatistics, long> selector)
+    {
+        long total = selector(Interleaved);
+        foreach (NumaNodeStatistics node in Nodes)
+        {
+            total += selector(node);
+        }
+
+        return total;
+    }
+}

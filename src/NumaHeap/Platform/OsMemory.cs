@@ -1,0 +1,83 @@
+using System;
+
+namespace Numa.Platform;
+
+/// <summary>
+/// The operating-system services the heap needs: address-space reservation, commit and decommit,
+/// NUMA memory policy, placement queries and thread affinity. One instance serves a heap; tests
+/// substitute a fault-injecting subclass.
+/// </summary>
+/// <remarks>
+/// Every failure that the caller cannot absorb becomes a .NET exception whose message names the call
+/// and the errno (or Win32 error); nothing returns a silent null. The <c>Try</c> methods report
+/// failure with <see langword="false"/> because their callers degrade gracefully (placement is
+/// advisory: memory stays usable when binding fails).
+/// </remarks>
+internal abstract unsafe class OsMemory
+{
+    /// <summary>The instance for the running OS.</summary>
+    public static OsMemory Default { get; } = Create();
+
+    /// <summary>The OS page size in bytes (4096 on x64 Linux).</summary>
+    public abstract nuint PageSize { get; }
+
+    /// <summary>True when the NUMA syscalls (mbind, get_mempolicy, move_pages) are available.</summary>
+    public abstract bool SupportsNuma { get; }
+
+    /// <summary>What the OS offers in huge pages.</summary>
+    public abstract HugePageInfo HugePages { get; }
+
+    /// <summary>Reserves <paramref name="size"/> bytes of address space, aligned to <paramref name="alignment"/> (a power of two), inaccessible and not charged.</summary>
+    /// <exception cref="OutOfMemoryException">The reservation failed; the message holds the errno.</exception>
+    public abstract void* Reserve(nuint size, nuint alignment);
+
+    /// <summary>Returns a reservation made by <see cref="Reserve"/> to the OS.</summary>
+    public abstract void Release(void* address, nuint size);
+
+    /// <summary>Makes reserved pages readable and writable. Fresh pages read as zero.</summary>
+    /// <exception cref="OutOfMemoryException">The OS refused (e.g. strict overcommit); the message holds the errno.</exception>
+    public abstract void Commit(void* address, nuint size);
+
+    /// <summary>Gives the physical pages back (<c>MADV_DONTNEED</c>); the range stays accessible and reads as zero afterwards.</summary>
+    /// <exception cref="InvalidOperationException">The OS refused; the message holds the errno.</exception>
+    public abstract void Decommit(void* address, nuint size);
+
+    /// <summary>Binds a range to one OS node (<c>mbind</c>); <paramref name="strict"/> selects MPOL_BIND over MPOL_PREFERRED.</summary>
+    /// <returns>False, with <paramref name="error"/> set, when the OS refused or has no NUMA support.</returns>
+    public abstract bool TryBindToNode(void* address, nuint size, int osNode, bool strict, out int error);
+
+    /// <summary>Interleaves a range's pages over the given OS nodes (<c>MPOL_INTERLEAVE</c>).</summary>
+    /// <returns>False, with <paramref name="error"/> set, when the OS refused or has no NUMA support.</returns>
+    public abstract bool TryInterleave(void* address, nuint size, ReadOnlySpan<int> osNodes, out int error);
+
+    /// <summary>Asks for transparent huge pages on a range (<c>MADV_HUGEPAGE</c>), or against them when <paramref name="enable"/> is false.</summary>
+    public abstract bool TryAdviseHugePages(void* address, nuint size, bool enable);
+
+    /// <summary>The OS node that holds each page (<c>move_pages</c> with a null node list): a node number, or a negative errno (e.g. -ENOENT for a page not yet faulted in).</summary>
+    public abstract void QueryPageNodes(ReadOnlySpan<nint> pages, Span<int> nodes);
+
+    /// <summary>Pins the calling thread to the given CPUs (<c>sched_setaffinity</c>).</summary>
+    /// <returns>False, with <paramref name="error"/> set, when the OS refused.</returns>
+    public abstract bool TrySetCurrentThreadAffinity(ReadOnlySpan<int> cpus, out int error);
+
+    /// <summary>The CPU and OS node the calling thread runs on now (<c>getcpu</c>); node is 0 where unknown.</summary>
+    public abstract (int Cpu, int Node) GetCurrentCpuAndNode();
+
+    /// <summary>How many bytes of the range are resident in physical memory (<c>mincore</c>); -1 where unknown.</summary>
+    public abstract long GetResidentBytes(void* address, nuint size);
+
+    private static OsMemory Create()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            return new LinuxOsMemory();
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return new WindowsOsMemory();
+        }
+
+        return new PortableOsMemory();
+    }
+}
