@@ -1,32 +1,252 @@
 using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
 using Numa.Configuration;
+using Numa.NodeHeaps;
 using Numa.Platform;
+using Numa.SizeClasses;
+using Numa.ThreadCaches;
+using static Numa.PageMapLayout;
 
 namespace Numa;
 
-/// <summary>Temporary engine skeleton; replaced by the real engine.</summary>
-internal sealed unsafe class Heap
+/// <summary>
+/// The allocator: one address-space reservation split into a region per node plus an interleaved
+/// region, a page map over all of it, a node heap per region and a cache per thread.
+/// <see cref="NumaHeap"/> forwards to <see cref="Default"/>; tests build their own instances with
+/// simulated topologies, checks or a fault-injecting OS layer.
+/// </summary>
+/// <remarks>
+/// This file holds the construction and the hot paths. A pointer's region is
+/// <c>(p - base) &gt;&gt; regionShift</c>; its page-map entry is <c>map[(p - base) &gt;&gt; PageShift]</c>.
+/// </remarks>
+internal sealed unsafe partial class Heap : IDisposable
 {
+    private static readonly object s_registryLock = new();
+    private static Heap?[] s_heaps = new Heap?[8];
+    private static int s_nextId = 1;
+
+    [ThreadStatic]
+    private static ThreadCache* t_cache;
+
+    private readonly int _id;
+    private readonly nuint _base;
+    private readonly nuint _size;
+    private readonly int _regionShift;
+    private readonly PageEntry* _map;
+    private readonly nuint _mapBytes;
+    private readonly NodeHeap[] _regions;
+    private readonly int _nodeCount;
+    private readonly OsMemory _os;
+
+    public Heap(HeapOptions options)
+    {
+        Options = options;
+        _os = options.Os;
+        Checks = options.Checks;
+        Topology = options.Topology ?? ReadTopology(options.SimulatedNodes);
+        _nodeCount = Topology.NodeCount;
+        int regions = _nodeCount + 1;
+
+        (_base, _regionShift) = ReserveRegions(_os, regions, options.RegionShift);
+        _size = (nuint)regions << _regionShift;
+        _mapBytes = AlignUp((_size >> PageShift) * (nuint)sizeof(PageEntry), _os.PageSize);
+        try
+        {
+            _map = (PageEntry*)_os.Reserve(_mapBytes, _os.PageSize);
+            _os.Commit(_map, _mapBytes);
+        }
+        catch
+        {
+            _os.Release((void*)_base, _size);
+            throw;
+        }
+
+        bool hugePages = options.HugePages != HugePageMode.Off && _os.HugePages.TransparentAvailable;
+        _regions = new NodeHeap[regions];
+        for (int r = 0; r < regions; r++)
+        {
+            nuint start = _base + ((nuint)r << _regionShift);
+            var pages = new PageHeap.PageHeap(_os, _map, _base, start, (nuint)1 << _regionShift, hugePages, options.PurgeDelayMs);
+            _regions[r] = new NodeHeap(this, r, pages, BindRegion(r, start));
+        }
+
+        _maintenance = new Timer(static state => ((Heap)state!).RunMaintenance(), this, Timeout.Infinite, Timeout.Infinite);
+        _maintenancePeriodMs = Math.Clamp(options.PurgeDelayMs / 4, 10, 250);
+        _id = Register(this);
+    }
+
+    /// <summary>The process-wide heap behind <see cref="NumaHeap"/>, configured from the environment.</summary>
     public static Heap Default { get; } = new(HeapOptions.FromEnvironment());
 
-    public Heap(HeapOptions options) { Options = options; Topology = null!; }
-
+    /// <summary>The options the heap was built with.</summary>
     public HeapOptions Options { get; }
-    public NumaTopology Topology { get; }
-    public int CurrentNode => 0;
 
-    public static nuint GetByteCount(nuint elementCount, nuint elementSize) => throw new NotImplementedException();
-    public void* Alloc(nuint byteCount) => throw new NotImplementedException();
-    public void* AllocZeroed(nuint byteCount) => throw new NotImplementedException();
-    public void* Realloc(void* ptr, nuint byteCount) => throw new NotImplementedException();
-    public void Free(void* ptr) => throw new NotImplementedException();
-    public void* AlignedAlloc(nuint byteCount, nuint alignment) => throw new NotImplementedException();
-    public void* AlignedRealloc(void* ptr, nuint byteCount, nuint alignment) => throw new NotImplementedException();
-    public void* Allocate(nuint byteCount, NumaPlacement placement) => throw new NotImplementedException();
-    public int GetNode(void* ptr) => throw new NotImplementedException();
-    public nuint GetUsableSize(void* ptr) => throw new NotImplementedException();
-    public void BindCurrentThread(int node) => throw new NotImplementedException();
-    public NumaHeapStatistics GetStatistics() => throw new NotImplementedException();
-    public void Trim() => throw new NotImplementedException();
-    public void Validate() => throw new NotImplementedException();
+    /// <summary>The topology: real or simulated nodes.</summary>
+    public NumaTopology Topology { get; }
+
+    /// <summary>True when the extra checks of <c>NUMAHEAP_CHECKS=1</c> are on.</summary>
+    public bool Checks { get; }
+
+    /// <summary>The heap with id <paramref name="id"/>, or null once it is disposed.</summary>
+    public static Heap? FromId(int id)
+    {
+        Heap?[] heaps = Volatile.Read(ref s_heaps);
+        return (uint)id < (uint)heaps.Length ? heaps[id] : null;
+    }
+
+    /// <summary>elementCount * elementSize, or <see cref="OutOfMemoryException"/> when it overflows (as NativeMemory does).</summary>
+    public static nuint GetByteCount(nuint elementCount, nuint elementSize)
+    {
+        if (elementSize != 0 && elementCount > nuint.MaxValue / elementSize)
+        {
+            ThrowHelper.ThrowOutOfMemory($"{elementCount} elements of {elementSize} bytes overflow the address space.");
+        }
+
+        return elementCount * elementSize;
+    }
+
+    /// <summary>NativeMemory.Alloc: a pop from the thread cache when the class has a free block.</summary>
+    public void* Alloc(nuint byteCount)
+    {
+        ThreadCache* cache = t_cache;
+        if (byteCount <= SizeClassTable.MaxSmallSize && cache != null && cache->HeapId == _id)
+        {
+            ref FreeList list = ref cache->List(SizeClassTable.ClassOf(byteCount));
+            void* block = list.Head;
+            if (block != null)
+            {
+                list.Head = *(void**)block;
+                list.Count--;
+                return block;
+            }
+        }
+
+        return AllocSlow(byteCount, zeroed: false);
+    }
+
+    /// <summary>NativeMemory.Free: a push onto the thread cache when the block is a small block of the thread's node.</summary>
+    public void Free(void* ptr)
+    {
+        nuint offset = (nuint)ptr - _base;
+        ThreadCache* cache = t_cache;
+        if (offset < _size && cache != null && cache->HeapId == _id)
+        {
+            PageEntry* entry = _map + (offset >> PageShift);
+            int sizeClass = entry->SizeClass;
+            if (sizeClass != 0 && (int)(offset >> _regionShift) == cache->Node && IsBlockStart(offset, entry, sizeClass))
+            {
+                ref FreeList list = ref cache->List(sizeClass);
+                *(void**)ptr = list.Head;
+                list.Head = ptr;
+                cache->LocalFrees++;
+                if (++list.Count > list.Limit)
+                {
+                    OnListOverflow(cache, sizeClass);
+                }
+
+                return;
+            }
+        }
+
+        FreeSlow(ptr);
+    }
+
+    /// <summary>Releases the reservation. Only for heaps that no thread uses any more (tests).</summary>
+    public void Dispose()
+    {
+        _maintenance.Dispose();
+        lock (s_registryLock)
+        {
+            s_heaps[_id] = null;
+        }
+
+        _os.Release(_map, _mapBytes);
+        _os.Release((void*)_base, _size);
+    }
+
+    // True when the offset is the first byte of a block of the span page's class.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsBlockStart(nuint offset, PageEntry* entry, int sizeClass)
+    {
+        ref readonly SizeClassInfo info = ref SizeClassTable.Get(sizeClass);
+        nuint inSpan = (offset & PageMask) + ((nuint)entry->Aux << PageShift);
+        uint index = info.BlockIndex(inSpan);
+        return (nuint)index * info.Size == inSpan && index < info.SpanCapacity;
+    }
+
+    private static int Register(Heap heap)
+    {
+        lock (s_registryLock)
+        {
+            int id = s_nextId++;
+            if (id >= s_heaps.Length)
+            {
+                Heap?[] grown = new Heap?[s_heaps.Length * 2];
+                Array.Copy(s_heaps, grown, s_heaps.Length);
+                Volatile.Write(ref s_heaps, grown);
+            }
+
+            s_heaps[id] = heap;
+            return id;
+        }
+    }
+
+    private static NumaTopology ReadTopology(int simulatedNodes)
+    {
+        NumaTopology real = TopologyReader.ReadSystem();
+        return simulatedNodes > 0 ? TopologyReader.Simulate(real, simulatedNodes) : real;
+    }
+
+    private static (nuint Base, int Shift) ReserveRegions(OsMemory os, int regions, int shift)
+    {
+        // Address-space limits (ulimit -v, small VA on some arm64 kernels) can refuse the default;
+        // halve the regions until the reservation fits, down to 1 GiB per region.
+        while (true)
+        {
+            try
+            {
+                return ((nuint)os.Reserve((nuint)regions << shift, 2 * 1024 * 1024), shift);
+            }
+            catch (OutOfMemoryException) when (shift > 30)
+            {
+                shift--;
+            }
+        }
+    }
+
+    private bool BindRegion(int region, nuint start)
+    {
+        nuint size = (nuint)1 << _regionShift;
+        int error;
+        if (region < _nodeCount)
+        {
+            return !_os.SupportsNuma || _os.TryBindToNode((void*)start, size, Topology.Nodes[region].OsNode, strict: false, out error);
+        }
+
+        var osNodes = new SortedSet<int>();
+        foreach (NumaNode node in Topology.Nodes)
+        {
+            osNodes.Add(node.OsNode);
+        }
+
+        if (!_os.SupportsNuma || osNodes.Count < 2)
+        {
+            return true;
+        }
+
+        int[] nodes = [.. osNodes];
+        return _os.TryInterleave((void*)start, size, nodes, out error);
+    }
+
+    private static nuint AlignUp(nuint value, nuint alignment) => (value + alignment - 1) & ~(alignment - 1);
+
+    private ref PageEntry EntryOf(nuint address) => ref _map[(address - _base) >> PageShift];
+
+    private int RegionOf(void* ptr) => (int)(((nuint)ptr - _base) >> _regionShift);
+
+    private static bool IsPow2(nuint value) => BitOperations.IsPow2(value);
 }

@@ -1,0 +1,17 @@
+using System;
+
+namespace Numa;
+
+/// <summary>The purge state of a free run, kept on its head page's entry.</summary>
+[Flags]
+internal enum FreeRunFlags : byte
+{
+    /// <summary>Every page was given back to the OS: the run reads as zero and holds no physical memory.</summary>
+    None = 0,
+
+    /// <summary>Some pages may be resident and hold old contents.</summary>
+    Dirty = 1,
+
+    /// <summary>The decay purge already gave back what it could (whole huge pages); what stays dirty are the run's edges.</summary>
+    Purged = 2,
+}

@@ -1,0 +1,35 @@
+using System.Runtime.InteropServices;
+
+namespace Numa;
+
+/// <summary>
+/// The shadow metadata of one heap page: everything <c>Free</c> needs, so blocks carry no header.
+/// </summary>
+/// <remarks>
+/// 16 bytes. For a small span page: <see cref="SizeClass"/>, <see cref="Aux"/> = the page's index in
+/// its span and <see cref="Value"/> = the span descriptor. For a big block's head page:
+/// <see cref="Value"/> = its length in pages. For a free run's head and tail: <see cref="Value"/> =
+/// its length in pages, and on the head <see cref="Aux"/> = the tick it was freed and
+/// <see cref="Flags"/> = its purge state.
+/// </remarks>
+[StructLayout(LayoutKind.Sequential)]
+internal struct PageEntry
+{
+    /// <summary>The size class of a small span page; 0 on every other page.</summary>
+    public byte SizeClass;
+
+    /// <summary>What the page holds.</summary>
+    public PageKind Kind;
+
+    /// <summary>Free-run state on a free run's head.</summary>
+    public FreeRunFlags Flags;
+
+    /// <summary>Unused padding.</summary>
+    public byte Reserved;
+
+    /// <summary>Page index in its span (small), or freed tick (free head).</summary>
+    public uint Aux;
+
+    /// <summary>Span descriptor address (small) or run length in pages (big head, free head and tail).</summary>
+    public nuint Value;
+}

@@ -1,0 +1,39 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Numa;
+
+/// <summary>Cold throw paths, kept out of the callers so that the hot paths stay small and inlinable.</summary>
+internal static class ThrowHelper
+{
+    [DoesNotReturn]
+    public static void ThrowOutOfMemory(string message) => throw new OutOfMemoryException(message);
+
+    [DoesNotReturn]
+    public static void ThrowAlignmentNotPowerOfTwo() =>
+        throw new ArgumentException("The alignment must be a power of two.", "alignment");
+
+    [DoesNotReturn]
+    public static unsafe void ThrowForeignPointer(void* ptr) =>
+        throw new ArgumentException($"The pointer 0x{(nint)ptr:X} was not allocated by NumaHeap (foreign pointer).", "ptr");
+
+    [DoesNotReturn]
+    public static unsafe void ThrowInteriorPointer(void* ptr, nuint blockStart) =>
+        throw new ArgumentException($"The pointer 0x{(nint)ptr:X} points inside the NumaHeap block at 0x{blockStart:X}, not at its start (interior pointer).", "ptr");
+
+    [DoesNotReturn]
+    public static unsafe void ThrowNotAllocated(void* ptr) =>
+        throw new InvalidOperationException($"The pointer 0x{(nint)ptr:X} is not an allocated NumaHeap block: it was already freed (double free or use after free).");
+
+    [DoesNotReturn]
+    public static unsafe void ThrowDoubleFree(void* ptr) =>
+        throw new InvalidOperationException($"Double free of the NumaHeap block at 0x{(nint)ptr:X}.");
+
+    [DoesNotReturn]
+    public static unsafe void ThrowCorruption(void* ptr, string problem) =>
+        throw new InvalidOperationException($"Heap corruption detected at the NumaHeap block 0x{(nint)ptr:X}: {problem}.");
+
+    [DoesNotReturn]
+    public static void ThrowNodeOutOfRange(int node, int nodeCount) =>
+        throw new ArgumentOutOfRangeException(nameof(node), node, $"The node must be from 0 to {nodeCount - 1}; this machine has {nodeCount} NUMA node(s).");
+}

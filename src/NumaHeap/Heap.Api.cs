@@ -1,0 +1,258 @@
+using System;
+using System.Runtime.InteropServices;
+using Numa.NodeHeaps;
+using Numa.SizeClasses;
+using Numa.ThreadCaches;
+using static Numa.PageMapLayout;
+
+namespace Numa;
+
+/// <content>The rest of the NativeMemory contract and the NUMA controls, on top of the hot paths.</content>
+internal sealed unsafe partial class Heap
+{
+    /// <summary>NativeMemory.AllocZeroed.</summary>
+    public void* AllocZeroed(nuint byteCount)
+    {
+        if (byteCount <= SizeClassTable.MaxSmallSize)
+        {
+            void* block = Alloc(byteCount);
+            NativeMemory.Clear(block, byteCount);
+            return block;
+        }
+
+        return AllocBig(byteCount, PageSize, zeroed: true, region: -1);
+    }
+
+    /// <summary>NativeMemory.Realloc: in place when the size stays in the block's class or the big block can grow or shrink where it is.</summary>
+    public void* Realloc(void* ptr, nuint byteCount)
+    {
+        if (ptr == null)
+        {
+            return Alloc(byteCount);
+        }
+
+        BlockInfo block = Describe(ptr);
+        if (block.SizeClass != 0)
+        {
+            if (byteCount <= SizeClassTable.MaxSmallSize && SizeClassTable.ClassOf(byteCount) == block.SizeClass)
+            {
+                ResizeInClass(ptr, byteCount);
+                return ptr;
+            }
+        }
+        else if (TryResizeBigInPlace(ptr, block.Pages, byteCount))
+        {
+            return ptr;
+        }
+
+        return Move(ptr, block.UsableSize, Alloc(byteCount), byteCount);
+    }
+
+    /// <summary>NativeMemory.AlignedAlloc: small classes whose blocks are naturally aligned, else an aligned page run.</summary>
+    public void* AlignedAlloc(nuint byteCount, nuint alignment)
+    {
+        if (!IsPow2(alignment))
+        {
+            ThrowHelper.ThrowAlignmentNotPowerOfTwo();
+        }
+
+        if (alignment <= 16)
+        {
+            return Alloc(byteCount);
+        }
+
+        int sizeClass = SizeClassTable.ClassOfAligned(byteCount, alignment);
+        return sizeClass != 0
+            ? AllocFromClass(sizeClass, byteCount)
+            : AllocBig(byteCount, Math.Max(alignment, PageSize), zeroed: false, region: -1);
+    }
+
+    /// <summary>NativeMemory.AlignedRealloc.</summary>
+    public void* AlignedRealloc(void* ptr, nuint byteCount, nuint alignment)
+    {
+        if (!IsPow2(alignment))
+        {
+            ThrowHelper.ThrowAlignmentNotPowerOfTwo();
+        }
+
+        if (ptr == null)
+        {
+            return AlignedAlloc(byteCount, alignment);
+        }
+
+        BlockInfo block = Describe(ptr);
+        if (((nuint)ptr & (alignment - 1)) == 0)
+        {
+            if (block.SizeClass != 0)
+            {
+                int wanted = alignment <= 16 ? (byteCount <= SizeClassTable.MaxSmallSize ? SizeClassTable.ClassOf(byteCount) : 0) : SizeClassTable.ClassOfAligned(byteCount, alignment);
+                if (wanted == block.SizeClass)
+                {
+                    ResizeInClass(ptr, byteCount);
+                    return ptr;
+                }
+            }
+            else if (TryResizeBigInPlace(ptr, block.Pages, byteCount))
+            {
+                return ptr;
+            }
+        }
+
+        return Move(ptr, block.UsableSize, AlignedAlloc(byteCount, alignment), byteCount);
+    }
+
+    /// <summary>NumaHeap.Allocate: a block on the calling thread's node, on a chosen node, or interleaved.</summary>
+    public void* Allocate(nuint byteCount, NumaPlacement placement)
+    {
+        int region;
+        switch (placement.Kind)
+        {
+            case NumaPlacementKind.OnNode:
+                if (placement.Node >= _nodeCount)
+                {
+                    ThrowHelper.ThrowNodeOutOfRange(placement.Node, _nodeCount);
+                }
+
+                region = placement.Node;
+                break;
+            case NumaPlacementKind.Interleaved:
+                region = _nodeCount;
+                break;
+            default:
+                return Alloc(byteCount);
+        }
+
+        if (region == CurrentRegion())
+        {
+            return Alloc(byteCount);
+        }
+
+        if (byteCount > SizeClassTable.MaxSmallSize)
+        {
+            return AllocBig(byteCount, PageSize, zeroed: false, region);
+        }
+
+        // The thread's cache holds its own node's blocks only: take one block from the target node heap.
+        int sizeClass = SizeClassTable.ClassOf(byteCount);
+        _regions[region].Class(sizeClass).RemoveRange(1, out void* block);
+        if (Checks)
+        {
+            OnCheckedAlloc(block, byteCount);
+        }
+
+        return block;
+    }
+
+    /// <summary>NumaHeap.GetNode.</summary>
+    public int GetNode(void* ptr)
+    {
+        if (ptr == null)
+        {
+            throw new ArgumentException("A null pointer has no node.", nameof(ptr));
+        }
+
+        Describe(ptr);
+        int region = RegionOf(ptr);
+        return region == _nodeCount ? NumaHeap.InterleavedNode : region;
+    }
+
+    /// <summary>NumaHeap.GetUsableSize: the class size, the run's bytes, or with checks on the requested size.</summary>
+    public nuint GetUsableSize(void* ptr)
+    {
+        if (ptr == null)
+        {
+            throw new ArgumentException("A null pointer has no usable size.", nameof(ptr));
+        }
+
+        return Describe(ptr).UsableSize;
+    }
+
+    /// <summary>The node the calling thread allocates from.</summary>
+    public int CurrentNode => CurrentRegion();
+
+    /// <summary>NumaHeap.BindCurrentThread.</summary>
+    public void BindCurrentThread(int node)
+    {
+        if ((uint)node >= (uint)_nodeCount)
+        {
+            ThrowHelper.ThrowNodeOutOfRange(node, _nodeCount);
+        }
+
+        // Simulated nodes share the machine's CPUs: binding one only changes where the thread allocates.
+        var cpus = Topology.Nodes[node].Cpus;
+        if (!Topology.IsSimulated && cpus.Count > 0)
+        {
+            int[] cpuArray = new int[cpus.Count];
+            for (int i = 0; i < cpuArray.Length; i++)
+            {
+                cpuArray[i] = cpus[i];
+            }
+
+            if (!_os.TrySetCurrentThreadAffinity(cpuArray, out int error))
+            {
+                throw new InvalidOperationException($"sched_setaffinity to the CPUs of node {node} failed with errno {error}.");
+            }
+        }
+
+        ThreadCache* cache = GetCache();
+        cache->BoundNode = node;
+        if (cache->Node != node)
+        {
+            MoveCache(cache, node);
+        }
+    }
+
+    // Validates a pointer as a live block of this heap and says what it is; throws for anything else.
+    private BlockInfo Describe(void* ptr)
+    {
+        nuint offset = (nuint)ptr - _base;
+        if (offset >= _size)
+        {
+            ThrowHelper.ThrowForeignPointer(ptr);
+        }
+
+        PageEntry* entry = _map + (offset >> PageShift);
+        if (entry->Kind == PageKind.Small && IsBlockStart(offset, entry, entry->SizeClass))
+        {
+            nuint usable = SizeClassTable.SizeOf(entry->SizeClass);
+            if (Checks)
+            {
+                SmallSpan* span = Locate(ptr, out uint index, out _);
+                if ((span->LiveBits[index >> 6] & (1UL << (int)(index & 63))) == 0)
+                {
+                    ThrowHelper.ThrowNotAllocated(ptr);
+                }
+
+                usable = span->RequestedSizes[index];
+            }
+
+            return new BlockInfo(entry->SizeClass, 0, usable);
+        }
+
+        if (entry->Kind == PageKind.BigHead && (offset & PageMask) == 0)
+        {
+            return new BlockInfo(0, entry->Value, entry->Value << PageShift);
+        }
+
+        ThrowForBadPointer(ptr);
+        return default;
+    }
+
+    private void ResizeInClass(void* ptr, nuint byteCount)
+    {
+        if (Checks)
+        {
+            SmallSpan* span = Locate(ptr, out uint index, out uint size);
+            SetCanary(ptr, span, index, size, (uint)byteCount);
+        }
+    }
+
+    private void* Move(void* ptr, nuint usableSize, void* destination, nuint byteCount)
+    {
+        Buffer.MemoryCopy(ptr, destination, byteCount, Math.Min(usableSize, byteCount));
+        Free(ptr);
+        return destination;
+    }
+
+    private readonly record struct BlockInfo(int SizeClass, nuint Pages, nuint UsableSize);
+}

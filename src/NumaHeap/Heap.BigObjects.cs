@@ -1,0 +1,92 @@
+using System.Runtime.InteropServices;
+using Numa.SizeClasses;
+using Numa.ThreadCaches;
+using static Numa.PageMapLayout;
+
+namespace Numa;
+
+/// <content>Big blocks: runs of pages from the node's page allocator.</content>
+internal sealed unsafe partial class Heap
+{
+    private void* AllocBig(nuint byteCount, nuint alignment, bool zeroed, int region)
+    {
+        nuint regionSize = (nuint)1 << _regionShift;
+        if (byteCount > regionSize || alignment > regionSize)
+        {
+            ThrowHelper.ThrowOutOfMemory($"A block of {byteCount} bytes aligned to {alignment} does not fit a NUMA region of {regionSize} bytes.");
+        }
+
+        nuint pages = (byteCount + PageMask) >> PageShift;
+        if (pages == 0)
+        {
+            pages = 1;
+        }
+
+        if (region < 0)
+        {
+            region = CurrentRegion();
+        }
+
+        nuint start = _regions[region].Pages.AllocateBig(pages, alignment > PageSize ? alignment >> PageShift : 1, out bool clean);
+        if (start == 0)
+        {
+            ThrowHelper.ThrowOutOfMemory($"The NUMA region {region} has no room left for a block of {byteCount} bytes.");
+        }
+
+        if (zeroed && !clean)
+        {
+            NativeMemory.Clear((void*)start, byteCount);
+        }
+
+        return (void*)start;
+    }
+
+    private void FreeBig(void* ptr, PageEntry* entry)
+    {
+        int region = RegionOf(ptr);
+        _regions[region].Pages.FreeBig((nuint)ptr, entry->Value);
+        if (region != CurrentRegion())
+        {
+            _regions[region].CountBigRemoteFree();
+        }
+
+        ScheduleMaintenance();
+    }
+
+    // Resizes a big block in place: shrinking frees its tail, growing takes a free neighbour.
+    private bool TryResizeBigInPlace(void* ptr, nuint oldPages, nuint byteCount)
+    {
+        if (byteCount <= SizeClassTable.MaxSmallSize || byteCount > (nuint)1 << _regionShift)
+        {
+            return false;
+        }
+
+        nuint newPages = (byteCount + PageMask) >> PageShift;
+        PageHeap.PageHeap pages = _regions[RegionOf(ptr)].Pages;
+        if (newPages < oldPages)
+        {
+            pages.ShrinkBig((nuint)ptr, oldPages, newPages);
+            ScheduleMaintenance();
+            return true;
+        }
+
+        return newPages == oldPages || pages.TryGrowBig((nuint)ptr, oldPages, newPages);
+    }
+
+    // The region the calling thread allocates from; never creates a cache.
+    private int CurrentRegion()
+    {
+        ThreadCache* cache = t_cache;
+        if (cache == null || cache->HeapId != _id)
+        {
+            cache = Checks ? ThreadCacheOwner.Current.Find(_id) : null;
+        }
+
+        if (cache == null)
+        {
+            return NodeOfCurrentCpu();
+        }
+
+        return cache->BoundNode >= 0 ? cache->BoundNode : cache->Node;
+    }
+}

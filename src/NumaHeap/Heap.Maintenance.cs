@@ -1,0 +1,90 @@
+using System;
+using System.Threading;
+using Numa.SizeClasses;
+using Numa.ThreadCaches;
+
+namespace Numa;
+
+/// <content>
+/// Background maintenance and Trim: a one-shot timer, armed only while something is pending,
+/// that sends idle threads' remote frees home and purges free runs whose decay delay has passed.
+/// </content>
+internal sealed unsafe partial class Heap
+{
+    private readonly Timer _maintenance;
+    private readonly int _maintenancePeriodMs;
+    private int _maintenanceArmed;
+
+    /// <summary>The last exception the background maintenance met (an OS refusal to decommit), or null.</summary>
+    public Exception? LastMaintenanceError { get; private set; }
+
+    /// <summary>Arms the maintenance timer unless it is armed already.</summary>
+    public void ScheduleMaintenance()
+    {
+        if (Volatile.Read(ref _maintenanceArmed) == 0 && Interlocked.Exchange(ref _maintenanceArmed, 1) == 0)
+        {
+            _maintenance.Change(_maintenancePeriodMs, Timeout.Infinite);
+        }
+    }
+
+    /// <summary>NumaHeap.Trim: the calling thread's cache, every pending remote free and every transfer batch go back, then every free page goes to the OS.</summary>
+    public void Trim()
+    {
+        ThreadCache* cache = t_cache;
+        if (cache == null || cache->HeapId != _id)
+        {
+            cache = ThreadCacheOwner.Current.Find(_id);
+        }
+
+        if (cache != null)
+        {
+            FlushLists(cache);
+        }
+
+        CollectAllRemote();
+        foreach (NodeHeaps.NodeHeap node in _regions)
+        {
+            for (int c = 1; c < SizeClassTable.ClassCount; c++)
+            {
+                node.Class(c).ReleaseBatches();
+            }
+
+            node.Pages.Purge(force: true);
+        }
+    }
+
+    private void RunMaintenance()
+    {
+        Volatile.Write(ref _maintenanceArmed, 0);
+        try
+        {
+            CollectAllRemote();
+            bool pending = false;
+            foreach (NodeHeaps.NodeHeap node in _regions)
+            {
+                pending |= node.Pages.Purge(force: false);
+            }
+
+            if (pending)
+            {
+                ScheduleMaintenance();
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or OutOfMemoryException)
+        {
+            // Purging is an optimisation: a refusal leaves the pages committed and the heap intact.
+            LastMaintenanceError = e;
+        }
+    }
+
+    private void CollectAllRemote()
+    {
+        lock (_cachesLock)
+        {
+            foreach (nint cache in _caches)
+            {
+                CollectRemote((ThreadCache*)cache);
+            }
+        }
+    }
+}

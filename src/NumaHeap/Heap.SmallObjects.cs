@@ -1,0 +1,517 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Numa.NodeHeaps;
+using Numa.SizeClasses;
+using Numa.ThreadCaches;
+using static Numa.PageMapLayout;
+
+namespace Numa;
+
+/// <content>The small-object slow paths: thread caches, refills, flushes and remote frees.</content>
+internal sealed unsafe partial class Heap
+{
+    /// <summary>Slow-path events between two scavenges of a thread cache.</summary>
+    private const int ScavengeInterval = 256;
+
+    private const byte CanaryByte = 0xCB;
+
+    private readonly object _cachesLock = new();
+    private readonly List<nint> _caches = new();
+
+    private void* AllocSlow(nuint byteCount, bool zeroed)
+    {
+        if (byteCount > SizeClassTable.MaxSmallSize)
+        {
+            return AllocBig(byteCount, PageSize, zeroed, region: -1);
+        }
+
+        void* block = AllocFromClass(SizeClassTable.ClassOf(byteCount), byteCount);
+        if (zeroed)
+        {
+            NativeMemory.Clear(block, byteCount);
+        }
+
+        return block;
+    }
+
+    private void* AllocFromClass(int sizeClass, nuint byteCount)
+    {
+        ThreadCache* cache = GetCache();
+        ref FreeList list = ref cache->List(sizeClass);
+        if (list.Head == null)
+        {
+            Refill(cache, sizeClass);
+        }
+
+        void* block = list.Head;
+        if (Checks)
+        {
+            CheckFreeListHead(block, cache->Node, sizeClass);
+        }
+
+        list.Head = *(void**)block;
+        list.Count--;
+        if (Checks)
+        {
+            OnCheckedAlloc(block, byteCount);
+        }
+
+        return block;
+    }
+
+    private void FreeSlow(void* ptr)
+    {
+        if (ptr == null)
+        {
+            return;
+        }
+
+        nuint offset = (nuint)ptr - _base;
+        if (offset >= _size)
+        {
+            ThrowHelper.ThrowForeignPointer(ptr);
+        }
+
+        PageEntry* entry = _map + (offset >> PageShift);
+        switch (entry->Kind)
+        {
+            case PageKind.Small:
+                FreeSmall(ptr, offset, entry);
+                return;
+            case PageKind.BigHead when (offset & PageMask) == 0:
+                FreeBig(ptr, entry);
+                return;
+            default:
+                ThrowForBadPointer(ptr);
+                return;
+        }
+    }
+
+    private void FreeSmall(void* ptr, nuint offset, PageEntry* entry)
+    {
+        int sizeClass = entry->SizeClass;
+        if (!IsBlockStart(offset, entry, sizeClass))
+        {
+            ThrowForBadPointer(ptr);
+        }
+
+        if (Checks)
+        {
+            OnCheckedFree(ptr);
+        }
+
+        ThreadCache* cache = GetCache();
+        int region = (int)(offset >> _regionShift);
+        if (region != cache->Node)
+        {
+            FreeRemote(cache, ptr, region, sizeClass);
+            return;
+        }
+
+        ref FreeList list = ref cache->List(sizeClass);
+        *(void**)ptr = list.Head;
+        list.Head = ptr;
+        cache->LocalFrees++;
+        if (++list.Count > list.Limit)
+        {
+            OnListOverflow(cache, sizeClass);
+        }
+    }
+
+    // Buffers a free of another node's block; a full chain goes home under that node's lock once.
+    private void FreeRemote(ThreadCache* cache, void* ptr, int region, int sizeClass)
+    {
+        if (cache->Remote == null)
+        {
+            cache->Remote = (RemoteList*)NativeMemory.AllocZeroed((nuint)(_regions.Length * SizeClassTable.ClassCount), (nuint)sizeof(RemoteList));
+        }
+
+        int batch = SizeClassTable.Get(sizeClass).Batch;
+        void* chain = null;
+        int count = 0;
+        bool firstPending;
+        AcquireRemoteLock(cache);
+        try
+        {
+            ref RemoteList remote = ref cache->Remote[(region * SizeClassTable.ClassCount) + sizeClass];
+            *(void**)ptr = remote.Head;
+            remote.Head = ptr;
+            cache->RemoteFreesSent++;
+            firstPending = cache->RemotePending++ == 0;
+            if (++remote.Count >= batch)
+            {
+                chain = remote.Head;
+                count = remote.Count;
+                remote = default;
+                cache->RemotePending -= count;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref cache->RemoteLock, 0);
+        }
+
+        if (chain != null)
+        {
+            _regions[region].Class(sizeClass).InsertRange(chain, count, remote: true);
+        }
+        else if (firstPending)
+        {
+            // An idle thread would strand its partial chains; the maintenance timer collects them.
+            ScheduleMaintenance();
+        }
+    }
+
+    private void Refill(ThreadCache* cache, int sizeClass)
+    {
+        RefreshNode(cache);
+        ref readonly SizeClassInfo info = ref SizeClassTable.Get(sizeClass);
+        ref FreeList list = ref cache->List(sizeClass);
+
+        // Slow start: a class that keeps missing earns a longer list, up to its cap.
+        list.Limit = (ushort)Math.Min(info.MaxCached, list.Limit + info.Batch);
+        list.Activity++;
+        list.Count = _regions[cache->Node].Class(sizeClass).RemoveRange(info.Batch, out list.Head);
+        OnSlowEvent(cache);
+    }
+
+    private void OnListOverflow(ThreadCache* cache, int sizeClass)
+    {
+        ref readonly SizeClassInfo info = ref SizeClassTable.Get(sizeClass);
+        ref FreeList list = ref cache->List(sizeClass);
+        list.Activity++;
+        if (list.Limit == 0)
+        {
+            // The class's first use on this thread is a free: give it a list before flushing.
+            list.Limit = (ushort)info.Batch;
+            if (list.Count <= list.Limit)
+            {
+                return;
+            }
+        }
+
+        ReleaseFromList(cache, sizeClass, info.Batch);
+        OnSlowEvent(cache);
+    }
+
+    // Moves count blocks from the head of a thread cache list to the node heap as one chain.
+    private void ReleaseFromList(ThreadCache* cache, int sizeClass, int count)
+    {
+        ref FreeList list = ref cache->List(sizeClass);
+        count = Math.Min(count, list.Count);
+        if (count == 0)
+        {
+            return;
+        }
+
+        void* head = list.Head;
+        void* last = head;
+        for (int i = 1; i < count; i++)
+        {
+            last = *(void**)last;
+        }
+
+        list.Head = *(void**)last;
+        *(void**)last = null;
+        list.Count -= count;
+        _regions[cache->Node].Class(sizeClass).InsertRange(head, count, remote: false);
+    }
+
+    private void OnSlowEvent(ThreadCache* cache)
+    {
+        if (++cache->SlowEvents < ScavengeInterval)
+        {
+            return;
+        }
+
+        // A class that neither missed nor overflowed since the last scavenge sat idle: half of
+        // what it holds goes back, so that a thread cannot hoard what it no longer uses.
+        cache->SlowEvents = 0;
+        for (int c = 1; c < SizeClassTable.ClassCount; c++)
+        {
+            ref FreeList list = ref cache->List(c);
+            if (list.Activity == 0 && list.Count > 0)
+            {
+                ReleaseFromList(cache, c, (list.Count + 1) / 2);
+                list.Limit = (ushort)Math.Max(SizeClassTable.Get(c).Batch, list.Limit / 2);
+            }
+
+            list.Activity = 0;
+        }
+    }
+
+    /// <summary>The calling thread's cache for this heap, created on first use.</summary>
+    private ThreadCache* GetCache()
+    {
+        ThreadCache* cache = t_cache;
+        return cache != null && cache->HeapId == _id ? cache : GetCacheSlow();
+    }
+
+    private ThreadCache* GetCacheSlow()
+    {
+        ThreadCacheOwner owner = ThreadCacheOwner.Current;
+        ThreadCache* cache = owner.Find(_id);
+        if (cache == null)
+        {
+            cache = owner.Add(_id);
+            cache->Node = NodeOfCurrentCpu();
+            lock (_cachesLock)
+            {
+                _caches.Add((nint)cache);
+            }
+        }
+
+        // With checks on, every call takes the slow paths, where the checks are.
+        if (!Checks)
+        {
+            t_cache = cache;
+        }
+
+        return cache;
+    }
+
+    private int NodeOfCurrentCpu() => _nodeCount == 1 ? 0 : Topology.GetNodeOfCpu(Thread.GetCurrentProcessorId());
+
+    // The thread may have been moved to another node's CPUs: its cached blocks go home and it
+    // starts allocating on the new node.
+    private void RefreshNode(ThreadCache* cache)
+    {
+        int node = cache->BoundNode >= 0 ? cache->BoundNode : NodeOfCurrentCpu();
+        if (node != cache->Node)
+        {
+            MoveCache(cache, node);
+        }
+    }
+
+    private void MoveCache(ThreadCache* cache, int node)
+    {
+        FlushLists(cache);
+        _regions[cache->Node].AddThreadCounters(cache->LocalFrees, cache->RemoteFreesSent);
+        cache->LocalFrees = 0;
+        cache->RemoteFreesSent = 0;
+        cache->Node = node;
+    }
+
+    private void FlushLists(ThreadCache* cache)
+    {
+        for (int c = 1; c < SizeClassTable.ClassCount; c++)
+        {
+            ref FreeList list = ref cache->List(c);
+            int batch = SizeClassTable.Get(c).Batch;
+            while (list.Count > 0)
+            {
+                ReleaseFromList(cache, c, batch);
+            }
+        }
+    }
+
+    /// <summary>Returns everything a thread cache holds to the node heaps and forgets it (its thread exited).</summary>
+    public void ReleaseThreadCache(ThreadCache* cache)
+    {
+        lock (_cachesLock)
+        {
+            _caches.Remove((nint)cache);
+        }
+
+        CollectRemote(cache);
+        FlushLists(cache);
+        _regions[cache->Node].AddThreadCounters(cache->LocalFrees, cache->RemoteFreesSent);
+        NativeMemory.Free(cache->Remote);
+        cache->Remote = null;
+        cache->HeapId = 0;
+    }
+
+    // Sends every pending remote chain of a cache home; callable from any thread.
+    private int CollectRemote(ThreadCache* cache)
+    {
+        if (Volatile.Read(ref cache->RemotePending) == 0 || cache->Remote == null)
+        {
+            return 0;
+        }
+
+        int total = 0;
+        int slots = _regions.Length * SizeClassTable.ClassCount;
+        for (int slot = 0; slot < slots; slot++)
+        {
+            if (cache->Remote[slot].Count == 0)
+            {
+                continue;
+            }
+
+            AcquireRemoteLock(cache);
+            RemoteList remote = cache->Remote[slot];
+            cache->Remote[slot] = default;
+            cache->RemotePending -= remote.Count;
+            Volatile.Write(ref cache->RemoteLock, 0);
+            if (remote.Count > 0)
+            {
+                _regions[slot / SizeClassTable.ClassCount].Class(slot % SizeClassTable.ClassCount).InsertRange(remote.Head, remote.Count, remote: true);
+                total += remote.Count;
+            }
+        }
+
+        return total;
+    }
+
+    private static void AcquireRemoteLock(ThreadCache* cache)
+    {
+        if (Interlocked.CompareExchange(ref cache->RemoteLock, 1, 0) != 0)
+        {
+            var spinner = default(SpinWait);
+            while (Interlocked.CompareExchange(ref cache->RemoteLock, 1, 0) != 0)
+            {
+                spinner.SpinOnce();
+            }
+        }
+    }
+
+    /// <summary>The span descriptor of a small block's page.</summary>
+    public SmallSpan* SpanOf(void* block) => (SmallSpan*)EntryOf((nuint)block).Value;
+
+    /// <summary>Writes the page-map entries of a new span.</summary>
+    public void MarkSpan(SmallSpan* span)
+    {
+        for (uint i = 0; i < span->Pages; i++)
+        {
+            EntryOf(span->Start + ((nuint)i << PageShift)) = new PageEntry
+            {
+                SizeClass = span->SizeClass,
+                Kind = PageKind.Small,
+                Aux = i,
+                Value = (nuint)span,
+            };
+        }
+    }
+
+    /// <summary>True when <paramref name="block"/> is the start of a block of class <paramref name="sizeClass"/> in region <paramref name="region"/>.</summary>
+    public bool IsBlockOf(void* block, int region, int sizeClass)
+    {
+        nuint offset = (nuint)block - _base;
+        if (offset >= _size || (int)(offset >> _regionShift) != region)
+        {
+            return false;
+        }
+
+        PageEntry* entry = _map + (offset >> PageShift);
+        return entry->Kind == PageKind.Small && entry->SizeClass == sizeClass && IsBlockStart(offset, entry, sizeClass);
+    }
+
+    private void CheckFreeListHead(void* block, int region, int sizeClass)
+    {
+        if (!IsBlockOf(block, region, sizeClass))
+        {
+            ThrowHelper.ThrowCorruption(block, $"the thread cache's free list of class {sizeClass} links to a pointer that is not a free block of that class (a write after free)");
+        }
+
+        void* next = *(void**)block;
+        if (next != null && !IsBlockOf(next, region, sizeClass))
+        {
+            ThrowHelper.ThrowCorruption(block, $"the free block's link 0x{(nint)next:X} is not a block of class {sizeClass} (a write after free)");
+        }
+    }
+
+    private SmallSpan* Locate(void* block, out uint index, out uint size)
+    {
+        SmallSpan* span = SpanOf(block);
+        ref readonly SizeClassInfo info = ref SizeClassTable.Get(span->SizeClass);
+        index = info.BlockIndex((nuint)block - span->Start);
+        size = info.Size;
+        return span;
+    }
+
+    private void OnCheckedAlloc(void* block, nuint byteCount)
+    {
+        SmallSpan* span = Locate(block, out uint index, out uint size);
+        ulong mask = 1UL << (int)(index & 63);
+        if ((Interlocked.Or(ref span->LiveBits[index >> 6], mask) & mask) != 0)
+        {
+            ThrowHelper.ThrowCorruption(block, "a free list handed out a block that is already in use");
+        }
+
+        SetCanary(block, span, index, size, (uint)byteCount);
+    }
+
+    private static void SetCanary(void* block, SmallSpan* span, uint index, uint size, uint requested)
+    {
+        span->RequestedSizes[index] = requested;
+        NativeMemory.Fill((byte*)block + requested, size - requested, CanaryByte);
+    }
+
+    private void OnCheckedFree(void* block)
+    {
+        SmallSpan* span = Locate(block, out uint index, out uint size);
+        ulong mask = 1UL << (int)(index & 63);
+        uint requested = span->RequestedSizes[index];
+        if ((Volatile.Read(ref span->LiveBits[index >> 6]) & mask) == 0)
+        {
+            ThrowHelper.ThrowDoubleFree(block);
+        }
+
+        if (new ReadOnlySpan<byte>((byte*)block + requested, (int)(size - requested)).ContainsAnyExcept(CanaryByte))
+        {
+            ThrowHelper.ThrowCorruption(block, $"bytes past the requested {requested} bytes were overwritten (a buffer overrun)");
+        }
+
+        if ((Interlocked.And(ref span->LiveBits[index >> 6], ~mask) & mask) == 0)
+        {
+            ThrowHelper.ThrowDoubleFree(block);
+        }
+    }
+
+    private void ThrowForBadPointer(void* ptr)
+    {
+        nuint offset = (nuint)ptr - _base;
+        PageEntry* entry = _map + (offset >> PageShift);
+        switch (entry->Kind)
+        {
+            case PageKind.Small:
+                {
+                    SmallSpan* span = (SmallSpan*)entry->Value;
+                    ref readonly SizeClassInfo info = ref SizeClassTable.Get(span->SizeClass);
+                    uint index = info.BlockIndex((nuint)ptr - span->Start);
+                    ThrowHelper.ThrowInteriorPointer(ptr, span->Start + ((nuint)index * info.Size));
+                    break;
+                }
+
+            case PageKind.BigHead:
+            case PageKind.BigBody:
+                {
+                    nuint page = (nuint)ptr & ~PageMask;
+                    while (EntryOf(page).Kind != PageKind.BigHead)
+                    {
+                        page -= PageSize;
+                    }
+
+                    ThrowHelper.ThrowInteriorPointer(ptr, page);
+                    break;
+                }
+
+            case PageKind.FreeHead:
+            case PageKind.FreeBody:
+            case PageKind.FreeTail:
+                ThrowHelper.ThrowNotAllocated(ptr);
+                break;
+        }
+
+        ThrowHelper.ThrowForeignPointer(ptr);
+    }
+
+    private void ValidateSpanPages(nuint start, nuint pages)
+    {
+        var span = (SmallSpan*)EntryOf(start).Value;
+        for (nuint i = 0; i < pages; i++)
+        {
+            ref PageEntry entry = ref EntryOf(start + (i << PageShift));
+            if (entry.Kind != PageKind.Small || entry.Value != (nuint)span || entry.Aux != i || entry.SizeClass != span->SizeClass)
+            {
+                throw new InvalidOperationException($"Heap corruption: page {i} of the span at 0x{start:X} does not point back to its span.");
+            }
+        }
+
+        Debug.Assert(span->Start == start && span->Pages == pages);
+        _regions[RegionOf((void*)start)].Class(span->SizeClass).ValidateSpan(span);
+    }
+}

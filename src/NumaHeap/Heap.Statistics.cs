@@ -1,0 +1,191 @@
+using System;
+using System.Collections.Generic;
+using Numa.NodeHeaps;
+using Numa.PageHeap;
+using Numa.SizeClasses;
+using Numa.ThreadCaches;
+
+namespace Numa;
+
+/// <content>Statistics and the consistency check.</content>
+internal sealed unsafe partial class Heap
+{
+    /// <summary>NumaHeap.GetStatistics.</summary>
+    public NumaHeapStatistics GetStatistics()
+    {
+        int regions = _regions.Length;
+        var cachedInThreads = new long[regions];
+        var pendingRemote = new long[regions];
+        var localFrees = new long[regions];
+        var remoteSent = new long[regions];
+        int cacheCount;
+        lock (_cachesLock)
+        {
+            cacheCount = _caches.Count;
+            foreach (nint handle in _caches)
+            {
+                var cache = (ThreadCache*)handle;
+                int node = cache->Node;
+                localFrees[node] += cache->LocalFrees;
+                remoteSent[node] += cache->RemoteFreesSent;
+                for (int c = 1; c < SizeClassTable.ClassCount; c++)
+                {
+                    cachedInThreads[node] += (long)cache->List(c).Count * SizeClassTable.SizeOf(c);
+                }
+
+                if (cache->Remote != null)
+                {
+                    for (int slot = 0; slot < regions * SizeClassTable.ClassCount; slot++)
+                    {
+                        int c = slot % SizeClassTable.ClassCount;
+                        pendingRemote[slot / SizeClassTable.ClassCount] += c == 0 ? 0 : (long)cache->Remote[slot].Count * SizeClassTable.SizeOf(c);
+                    }
+                }
+            }
+        }
+
+        var nodes = new NumaNodeStatistics[_nodeCount];
+        NumaNodeStatistics? interleaved = null;
+        for (int r = 0; r < regions; r++)
+        {
+            NodeHeap node = _regions[r];
+            PageHeapCounters pages = node.Pages.GetCounters();
+            long outstanding = 0;
+            long inNode = 0;
+            long remoteFrees = node.BigRemoteFreesReceived;
+            long remoteBatches = node.BigRemoteFreesReceived;
+            for (int c = 1; c < SizeClassTable.ClassCount; c++)
+            {
+                CentralFreeList list = node.Class(c);
+                long size = SizeClassTable.SizeOf(c);
+                outstanding += list.Outstanding * size;
+                inNode += list.FreeBlocks * size;
+                (long frees, long batches) = list.RemoteReceived;
+                remoteFrees += frees;
+                remoteBatches += batches;
+            }
+
+            long smallLive = outstanding - cachedInThreads[r] - pendingRemote[r];
+            var statistics = new NumaNodeStatistics
+            {
+                Node = r == _nodeCount ? NumaHeap.InterleavedNode : r,
+                LiveBytes = smallLive + pages.BigLiveBytes,
+                SmallLiveBytes = smallLive,
+                BigLiveBytes = pages.BigLiveBytes,
+                CommittedBytes = pages.CommittedBytes,
+                ResidentBytes = _os.GetResidentBytes((void*)node.Pages.Start, node.Pages.Top - node.Pages.Start),
+                CachedInThreadsBytes = cachedInThreads[r],
+                CachedInNodeBytes = inNode,
+                FreeRunBytes = pages.FreeRunBytes,
+                FreeRuns = pages.FreeRuns,
+                LocalFrees = node.LocalFrees + localFrees[r],
+                RemoteFreesSent = node.RemoteFreesSent + remoteSent[r],
+                RemoteFreesReceived = remoteFrees,
+                RemoteBatchesReceived = remoteBatches,
+                Purges = pages.Purges,
+                PurgedBytes = pages.PurgedBytes,
+                PlacementGuaranteed = node.PlacementGuaranteed,
+            };
+
+            if (r == _nodeCount)
+            {
+                interleaved = statistics;
+            }
+            else
+            {
+                nodes[r] = statistics;
+            }
+        }
+
+        return new NumaHeapStatistics { Nodes = nodes, Interleaved = interleaved!, ThreadCaches = cacheCount };
+    }
+
+    /// <summary>
+    /// Walks the page map, the free-run indexes, the node heaps, the calling thread's cache and every
+    /// pending remote chain, and checks every invariant: runs tile each region with no two free runs
+    /// adjacent, spans and blocks agree with the page map, no free block is listed twice, and the
+    /// counters match what is found. Meant for a heap no other thread is using.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An invariant does not hold; the message says which.</exception>
+    public void Validate()
+    {
+        var freeBlocks = new HashSet<nint>();
+        foreach (NodeHeap node in _regions)
+        {
+            node.Pages.Validate(ValidateSpanPages);
+            for (int c = 1; c < SizeClassTable.ClassCount; c++)
+            {
+                node.Class(c).Validate(freeBlocks);
+            }
+        }
+
+        ThreadCache* own = ThreadCacheOwner.Current.Find(_id);
+        lock (_cachesLock)
+        {
+            foreach (nint handle in _caches)
+            {
+                var cache = (ThreadCache*)handle;
+                if (cache == own)
+                {
+                    for (int c = 1; c < SizeClassTable.ClassCount; c++)
+                    {
+                        ValidateChain(cache->List(c).Head, cache->List(c).Count, cache->Node, c, freeBlocks, "thread cache");
+                    }
+                }
+
+                if (cache->Remote == null)
+                {
+                    continue;
+                }
+
+                AcquireRemoteLock(cache);
+                try
+                {
+                    int pending = 0;
+                    for (int slot = 0; slot < _regions.Length * SizeClassTable.ClassCount; slot++)
+                    {
+                        RemoteList remote = cache->Remote[slot];
+                        ValidateChain(remote.Head, remote.Count, slot / SizeClassTable.ClassCount, slot % SizeClassTable.ClassCount, freeBlocks, "remote chain");
+                        pending += remote.Count;
+                    }
+
+                    if (pending != cache->RemotePending)
+                    {
+                        throw new InvalidOperationException($"Heap corruption: a thread cache counts {cache->RemotePending} pending remote frees but holds {pending}.");
+                    }
+                }
+                finally
+                {
+                    System.Threading.Volatile.Write(ref cache->RemoteLock, 0);
+                }
+            }
+        }
+    }
+
+    private void ValidateChain(void* head, int count, int region, int sizeClass, HashSet<nint> freeBlocks, string where)
+    {
+        int length = 0;
+        for (void* block = head; block != null; block = *(void**)block)
+        {
+            if (!IsBlockOf(block, region, sizeClass))
+            {
+                throw new InvalidOperationException($"Heap corruption: a {where} of class {sizeClass} holds 0x{(nint)block:X}, not a block of that class in region {region}.");
+            }
+
+            if (!freeBlocks.Add((nint)block))
+            {
+                throw new InvalidOperationException($"Heap corruption: the free block 0x{(nint)block:X} is listed twice (double free).");
+            }
+
+            if (++length > count)
+            {
+                break;
+            }
+        }
+
+        if (length != count)
+        {
+            throw new InvalidOperationException($"Heap corruption: a {where} of class {sizeClass} counts {count} blocks but links {length}.");
+        }
+    }
+}

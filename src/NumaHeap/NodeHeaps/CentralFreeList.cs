@@ -1,0 +1,342 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Runtime.InteropServices;
+using Numa.SizeClasses;
+
+namespace Numa.NodeHeaps;
+
+/// <summary>
+/// A node heap's free blocks of one size class, shared by every thread of the node and fed by
+/// remote frees from other nodes. Whole batches (a thread cache's flush, a remote chain) are kept
+/// as they come, so a refill or a flush is O(1) under the lock; beyond that the blocks go back to
+/// their spans, and a span whose blocks have all come back returns its pages to the page heap.
+/// </summary>
+internal sealed unsafe class CentralFreeList
+{
+    /// <summary>The transfer batches of a class hold at most about this many bytes.</summary>
+    private const int TransferBudgetBytes = 1024 * 1024;
+
+    private readonly object _lock = new();
+    private readonly NodeHeap _node;
+    private readonly int _sizeClass;
+    private readonly SizeClassInfo _info;
+    private readonly nint[] _batches;
+    private int _batchCount;
+    private SmallSpan* _spans;
+    private long _outstanding;
+    private long _capacity;
+    private long _remoteFreesReceived;
+    private long _remoteBatchesReceived;
+
+    public CentralFreeList(NodeHeap node, int sizeClass)
+    {
+        _node = node;
+        _sizeClass = sizeClass;
+        _info = SizeClassTable.Get(sizeClass);
+        _batches = new nint[Math.Clamp(TransferBudgetBytes / (_info.Batch * (int)_info.Size), 2, 64)];
+    }
+
+    /// <summary>Blocks handed out of this list and not yet returned (in thread caches, remote chains or in use).</summary>
+    public long Outstanding => Volatile.Read(ref _outstanding);
+
+    /// <summary>Blocks of this class that the node heap holds free.</summary>
+    public long FreeBlocks
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _capacity - _outstanding;
+            }
+        }
+    }
+
+    /// <summary>Remote frees received, and the batches they came in.</summary>
+    public (long Frees, long Batches) RemoteReceived
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_remoteFreesReceived, _remoteBatchesReceived);
+            }
+        }
+    }
+
+    /// <summary>Takes up to <paramref name="count"/> blocks as a null-terminated chain.</summary>
+    /// <returns>How many blocks <paramref name="head"/> holds; at least one.</returns>
+    /// <exception cref="OutOfMemoryException">The node's region has no room for a new span.</exception>
+    public int RemoveRange(int count, out void* head)
+    {
+        Debug.Assert(count > 0 && count <= _info.Batch);
+        lock (_lock)
+        {
+            if (count == _info.Batch && _batchCount > 0)
+            {
+                head = (void*)_batches[--_batchCount];
+                _outstanding += count;
+                return count;
+            }
+
+            void* chain = null;
+            int taken = 0;
+            while (taken < count)
+            {
+                SmallSpan* span = _spans;
+                if (span == null)
+                {
+                    // A partial refill beats failing: only an empty-handed refill may throw.
+                    if (taken > 0)
+                    {
+                        break;
+                    }
+
+                    span = NewSpan();
+                }
+
+                while (taken < count && span->FreeList != null)
+                {
+                    void* block = span->FreeList;
+                    span->FreeList = *(void**)block;
+                    *(void**)block = chain;
+                    chain = block;
+                    span->Allocated++;
+                    taken++;
+                }
+
+                if (taken < count && span->BumpNext < span->BumpEnd)
+                {
+                    // Fresh blocks are linked back to front so the thread pops them in address order.
+                    nuint fresh = Math.Min((nuint)(count - taken), (span->BumpEnd - span->BumpNext) / _info.Size);
+                    nuint block = span->BumpNext + ((fresh - 1) * _info.Size);
+                    for (nuint i = 0; i < fresh; i++, block -= _info.Size)
+                    {
+                        *(void**)block = chain;
+                        chain = (void*)block;
+                    }
+
+                    span->BumpNext += fresh * _info.Size;
+                    span->Allocated += (uint)fresh;
+                    taken += (int)fresh;
+                }
+
+                if (span->FreeList == null && span->BumpNext >= span->BumpEnd)
+                {
+                    Unlink(span);
+                }
+            }
+
+            _outstanding += taken;
+            head = chain;
+            return taken;
+        }
+    }
+
+    /// <summary>Gives back a null-terminated chain of <paramref name="count"/> blocks of this class and node.</summary>
+    /// <param name="head">The chain.</param>
+    /// <param name="count">Its length.</param>
+    /// <param name="remote">True when the chain comes from a thread on another node.</param>
+    public void InsertRange(void* head, int count, bool remote)
+    {
+        bool spansReleased = false;
+        lock (_lock)
+        {
+            _outstanding -= count;
+            if (remote)
+            {
+                _remoteFreesReceived += count;
+                _remoteBatchesReceived++;
+            }
+
+            if (count == _info.Batch && _batchCount < _batches.Length)
+            {
+                _batches[_batchCount++] = (nint)head;
+                return;
+            }
+
+            while (head != null)
+            {
+                void* next = *(void**)head;
+                spansReleased |= ReleaseToSpan(head);
+                head = next;
+            }
+        }
+
+        if (spansReleased)
+        {
+            _node.Heap.ScheduleMaintenance();
+        }
+    }
+
+    /// <summary>Returns every transfer batch to its spans, so that empty spans give their pages back (Trim).</summary>
+    public void ReleaseBatches()
+    {
+        lock (_lock)
+        {
+            while (_batchCount > 0)
+            {
+                var block = (void*)_batches[--_batchCount];
+                while (block != null)
+                {
+                    void* next = *(void**)block;
+                    ReleaseToSpan(block);
+                    block = next;
+                }
+            }
+        }
+    }
+
+    /// <summary>Checks the spans and batches of this list; adds every free block to <paramref name="freeBlocks"/>.</summary>
+    public void Validate(HashSet<nint> freeBlocks)
+    {
+        lock (_lock)
+        {
+            long free = 0;
+            for (int i = 0; i < _batchCount; i++)
+            {
+                int length = 0;
+                for (var block = (void*)_batches[i]; block != null; block = *(void**)block)
+                {
+                    CheckBlock(block, freeBlocks, "transfer batch");
+                    length++;
+                }
+
+                Check(length == _info.Batch, $"a transfer batch holds {length} blocks, not {_info.Batch}");
+                free += length;
+            }
+
+            for (SmallSpan* span = _spans; span != null; span = span->Next)
+            {
+                Check(span->Listed && span->SizeClass == _sizeClass, "a listed span is not marked listed or has another class");
+                uint spanFree = (uint)((span->BumpEnd - span->BumpNext) / _info.Size);
+                for (void* block = span->FreeList; block != null; block = *(void**)block)
+                {
+                    CheckBlock(block, freeBlocks, "span free list");
+                    Check(_node.Heap.SpanOf(block) == span, "a span's free list holds a block of another span");
+                    spanFree++;
+                }
+
+                Check(span->Allocated + spanFree == _info.SpanCapacity, $"span at 0x{span->Start:X} accounts for {span->Allocated + spanFree} blocks, not {_info.SpanCapacity}");
+                free += spanFree;
+            }
+
+            Check(free == _capacity - _outstanding, $"node heap holds {free} free blocks, counters say {_capacity - _outstanding}");
+        }
+    }
+
+    /// <summary>Checks a span found in the page map: it belongs to this list and is listed exactly when it has blocks to give.</summary>
+    public void ValidateSpan(SmallSpan* span)
+    {
+        lock (_lock)
+        {
+            bool hasBlocks = span->FreeList != null || span->BumpNext < span->BumpEnd;
+            Check(span->Listed == hasBlocks, $"span at 0x{span->Start:X} is {(span->Listed ? string.Empty : "not ")}listed but has {(hasBlocks ? string.Empty : "no ")}blocks to give");
+            Check(span->Allocated > 0 || hasBlocks, $"span at 0x{span->Start:X} is empty but was not returned");
+        }
+    }
+
+    private void CheckBlock(void* block, HashSet<nint> freeBlocks, string where)
+    {
+        Check(_node.Heap.IsBlockOf(block, _node.Region, _sizeClass), $"{where} holds 0x{(nint)block:X}, not a block of class {_sizeClass} on region {_node.Region}");
+        Check(freeBlocks.Add((nint)block), $"{where} holds 0x{(nint)block:X} twice (double free)");
+    }
+
+    private void Check(bool condition, string problem)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"Heap corruption in the node heap of region {_node.Region}, class {_sizeClass} ({_info.Size} bytes): {problem}.");
+        }
+    }
+
+    private SmallSpan* NewSpan()
+    {
+        nuint pages = _info.SpanPages;
+        nuint start = _node.Pages.AllocateSpan(pages);
+        if (start == 0)
+        {
+            ThrowHelper.ThrowOutOfMemory($"The NUMA region {_node.Region} has no room left for a span of {pages} pages ({_info.Size}-byte blocks).");
+        }
+
+        var span = (SmallSpan*)NativeMemory.AllocZeroed((nuint)sizeof(SmallSpan));
+        span->Start = start;
+        span->BumpNext = start;
+        span->BumpEnd = start + ((nuint)_info.SpanCapacity * _info.Size);
+        span->Pages = (uint)pages;
+        span->SizeClass = (byte)_sizeClass;
+        if (_node.Heap.Checks)
+        {
+            span->LiveBits = (ulong*)NativeMemory.AllocZeroed((nuint)((_info.SpanCapacity + 63) / 64), sizeof(ulong));
+            span->RequestedSizes = (uint*)NativeMemory.AllocZeroed(_info.SpanCapacity, sizeof(uint));
+        }
+
+        _node.Heap.MarkSpan(span);
+        _capacity += _info.SpanCapacity;
+        Link(span);
+        return span;
+    }
+
+    // Returns one block to its span; true when the span became empty and went back to the page heap.
+    private bool ReleaseToSpan(void* block)
+    {
+        SmallSpan* span = _node.Heap.SpanOf(block);
+        Debug.Assert(span->SizeClass == _sizeClass);
+        *(void**)block = span->FreeList;
+        span->FreeList = block;
+        span->Allocated--;
+        if (!span->Listed)
+        {
+            Link(span);
+        }
+
+        if (span->Allocated != 0)
+        {
+            return false;
+        }
+
+        Unlink(span);
+        _capacity -= _info.SpanCapacity;
+        nuint start = span->Start;
+        nuint pages = span->Pages;
+        NativeMemory.Free(span->LiveBits);
+        NativeMemory.Free(span->RequestedSizes);
+        NativeMemory.Free(span);
+        _node.Pages.FreeSpan(start, pages);
+        return true;
+    }
+
+    private void Link(SmallSpan* span)
+    {
+        span->Previous = null;
+        span->Next = _spans;
+        if (_spans != null)
+        {
+            _spans->Previous = span;
+        }
+
+        _spans = span;
+        span->Listed = true;
+    }
+
+    private void Unlink(SmallSpan* span)
+    {
+        if (span->Previous != null)
+        {
+            span->Previous->Next = span->Next;
+        }
+        else
+        {
+            _spans = span->Next;
+        }
+
+        if (span->Next != null)
+        {
+            span->Next->Previous = span->Previous;
+        }
+
+        span->Previous = span->Next = null;
+        span->Listed = false;
+    }
+}

@@ -1,0 +1,486 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using Numa.NodeHeaps;
+using Numa.Platform;
+using static Numa.PageMapLayout;
+
+namespace Numa.PageHeap;
+
+/// <summary>
+/// The page allocator of one region: big blocks and small-object spans are runs of heap pages.
+/// Freed runs merge with free neighbours at once (their boundaries are in the page map), are
+/// reused best-fit before the region's frontier moves, and go back to the OS only after
+/// <see cref="PurgeDelayMs"/> or on <see cref="Purge(bool)"/> with force.
+/// </summary>
+/// <remarks>All members take the instance's lock; callers never hold it.</remarks>
+internal sealed unsafe class PageHeap
+{
+    /// <summary>The frontier is committed in steps of this many bytes, to keep mprotect calls and VMAs few.</summary>
+    private const nuint CommitStep = 4 * 1024 * 1024;
+
+    /// <summary>The huge page size purges respect when transparent huge pages are in use.</summary>
+    private const nuint HugePageSize = 2 * 1024 * 1024;
+
+    private readonly object _lock = new();
+    private readonly OsMemory _os;
+    private readonly PageEntry* _map;
+    private readonly nuint _heapBase;
+    private readonly nuint _start;
+    private readonly nuint _end;
+    private readonly bool _hugePages;
+    private readonly FreeRunIndex _freeRuns = new();
+    private readonly List<FreeRun> _scratch = new();
+    private nuint _top;
+    private nuint _committedTop;
+    private nuint _freeBytes;
+    private nuint _cleanFreeBytes;
+    private nuint _bigLiveBytes;
+    private nuint _spanBytes;
+    private long _purges;
+    private long _purgedBytes;
+
+    public PageHeap(OsMemory os, PageEntry* map, nuint heapBase, nuint start, nuint size, bool hugePages, int purgeDelayMs)
+    {
+        Debug.Assert((start & PageMask) == 0 && (size & PageMask) == 0);
+        _os = os;
+        _map = map;
+        _heapBase = heapBase;
+        _start = start;
+        _end = start + size;
+        _top = start;
+        _committedTop = start;
+        _hugePages = hugePages;
+        PurgeDelayMs = purgeDelayMs;
+    }
+
+    /// <summary>How long a free run stays committed before the decay purge gives it back.</summary>
+    public int PurgeDelayMs { get; }
+
+    /// <summary>The first address of the region.</summary>
+    public nuint Start => _start;
+
+    /// <summary>The frontier: pages below it have been handed out at least once.</summary>
+    public nuint Top => Volatile.Read(ref _top);
+
+    /// <summary>Takes a run of <paramref name="pages"/> pages for a big block and marks it in the page map.</summary>
+    /// <returns>The run's address, or 0 when the region has no room.</returns>
+    public nuint AllocateBig(nuint pages, nuint alignPages, out bool zeroed)
+    {
+        lock (_lock)
+        {
+            nuint start = AllocateRun(pages, alignPages, out zeroed);
+            if (start != 0)
+            {
+                ref PageEntry head = ref Entry(start);
+                head = new PageEntry { Kind = PageKind.BigHead, Value = pages };
+                Fill(start + PageSize, pages - 1, new PageEntry { Kind = PageKind.BigBody });
+                _bigLiveBytes += pages << PageShift;
+            }
+
+            return start;
+        }
+    }
+
+    /// <summary>Frees the big block at <paramref name="start"/> whose head entry says it has <paramref name="pages"/> pages.</summary>
+    public void FreeBig(nuint start, nuint pages)
+    {
+        lock (_lock)
+        {
+            Debug.Assert(Entry(start).Kind == PageKind.BigHead && Entry(start).Value == pages);
+            _bigLiveBytes -= pages << PageShift;
+            FreeRunLocked(start, pages);
+        }
+    }
+
+    /// <summary>Grows the big block at <paramref name="start"/> in place into a free neighbour or the frontier.</summary>
+    public bool TryGrowBig(nuint start, nuint oldPages, nuint newPages)
+    {
+        lock (_lock)
+        {
+            nuint next = start + (oldPages << PageShift);
+            nuint extra = newPages - oldPages;
+            if (next == _top)
+            {
+                if (extra > (_end - _top) >> PageShift)
+                {
+                    return false;
+                }
+
+                EnsureCommitted(next + (extra << PageShift));
+                _top = next + (extra << PageShift);
+            }
+            else
+            {
+                ref PageEntry neighbour = ref Entry(next);
+                if (neighbour.Kind != PageKind.FreeHead || neighbour.Value < extra)
+                {
+                    return false;
+                }
+
+                nuint runPages = neighbour.Value;
+                FreeRunFlags flags = neighbour.Flags;
+                uint freedAt = neighbour.Aux;
+                RemoveFreeRun(next, runPages, flags);
+                if (runPages > extra)
+                {
+                    AddFreeRun(next + (extra << PageShift), runPages - extra, flags, freedAt);
+                }
+            }
+
+            Entry(start).Value = newPages;
+            Fill(next, extra, new PageEntry { Kind = PageKind.BigBody });
+            _bigLiveBytes += extra << PageShift;
+            return true;
+        }
+    }
+
+    /// <summary>Shrinks the big block at <paramref name="start"/> in place, freeing its tail pages.</summary>
+    public void ShrinkBig(nuint start, nuint oldPages, nuint newPages)
+    {
+        Debug.Assert(newPages > 0 && newPages < oldPages);
+        lock (_lock)
+        {
+            Entry(start).Value = newPages;
+            _bigLiveBytes -= (oldPages - newPages) << PageShift;
+            FreeRunLocked(start + (newPages << PageShift), oldPages - newPages);
+        }
+    }
+
+    /// <summary>Takes a run for a small-object span; the caller marks its pages.</summary>
+    /// <returns>The run's address, or 0 when the region has no room.</returns>
+    public nuint AllocateSpan(nuint pages)
+    {
+        lock (_lock)
+        {
+            nuint start = AllocateRun(pages, 1, out _);
+            if (start != 0)
+            {
+                _spanBytes += pages << PageShift;
+            }
+
+            return start;
+        }
+    }
+
+    /// <summary>Returns an empty span's pages.</summary>
+    public void FreeSpan(nuint start, nuint pages)
+    {
+        lock (_lock)
+        {
+            _spanBytes -= pages << PageShift;
+            FreeRunLocked(start, pages);
+        }
+    }
+
+    /// <summary>
+    /// Gives free pages back to the OS: with <paramref name="force"/> every dirty page at once
+    /// (<c>Trim</c>), otherwise the runs freed at least <see cref="PurgeDelayMs"/> ago.
+    /// </summary>
+    /// <returns>True when dirty runs remain that a later purge will take.</returns>
+    public bool Purge(bool force)
+    {
+        lock (_lock)
+        {
+            uint now = (uint)Environment.TickCount;
+            bool pending = false;
+            _scratch.Clear();
+            _freeRuns.CopyTo(_scratch);
+            foreach (FreeRun run in _scratch)
+            {
+                ref PageEntry head = ref Entry(run.Start);
+                if ((head.Flags & FreeRunFlags.Dirty) == 0 || (!force && (head.Flags & FreeRunFlags.Purged) != 0))
+                {
+                    continue;
+                }
+
+                if (!force && now - head.Aux < (uint)PurgeDelayMs)
+                {
+                    pending = true;
+                    continue;
+                }
+
+                PurgeRun(run, ref head, wholePages: force || !_hugePages);
+            }
+
+            return pending;
+        }
+    }
+
+    /// <summary>A snapshot of the counters.</summary>
+    public PageHeapCounters GetCounters()
+    {
+        lock (_lock)
+        {
+            nuint used = _top - _start;
+            return new PageHeapCounters(
+                BigLiveBytes: (long)_bigLiveBytes,
+                SpanBytes: (long)_spanBytes,
+                FreeRunBytes: (long)_freeBytes,
+                FreeRuns: _freeRuns.Count,
+                CommittedBytes: (long)(used - _cleanFreeBytes),
+                Purges: _purges,
+                PurgedBytes: _purgedBytes);
+        }
+    }
+
+    /// <summary>Checks the region's page map and free-run index against each other.</summary>
+    /// <exception cref="InvalidOperationException">An invariant does not hold; the message says which.</exception>
+    public void Validate(Action<nuint, nuint> validateSpan)
+    {
+        lock (_lock)
+        {
+            var indexed = new List<FreeRun>();
+            _freeRuns.CopyTo(indexed);
+            var seen = new HashSet<nuint>();
+            nuint free = 0;
+            nuint big = 0;
+            nuint spans = 0;
+            bool previousFree = false;
+            nuint page = _start;
+            while (page < _top)
+            {
+                ref PageEntry entry = ref Entry(page);
+                nuint pages;
+                switch (entry.Kind)
+                {
+                    case PageKind.FreeHead:
+                        pages = entry.Value;
+                        Check(pages > 0 && page + (pages << PageShift) <= _top, page, "free run overruns the frontier");
+                        Check(!previousFree, page, "two adjacent free runs");
+                        if (pages > 1)
+                        {
+                            ref PageEntry tail = ref Entry(page + ((pages - 1) << PageShift));
+                            Check(tail.Kind == PageKind.FreeTail && tail.Value == pages, page, "free run tail does not match its head");
+                            for (nuint i = 1; i + 1 < pages; i++)
+                            {
+                                Check(Entry(page + (i << PageShift)).Kind == PageKind.FreeBody, page, "free run body page is not marked free");
+                            }
+                        }
+
+                        Check(indexed.BinarySearch(new FreeRun(pages, page)) >= 0, page, "free run missing from the index");
+                        seen.Add(page);
+                        free += pages << PageShift;
+                        previousFree = true;
+                        break;
+                    case PageKind.BigHead:
+                        pages = entry.Value;
+                        Check(pages > 0 && page + (pages << PageShift) <= _top, page, "big block overruns the frontier");
+                        for (nuint i = 1; i < pages; i++)
+                        {
+                            Check(Entry(page + (i << PageShift)).Kind == PageKind.BigBody, page, "big block body page is not marked");
+                        }
+
+                        big += pages << PageShift;
+                        previousFree = false;
+                        break;
+                    case PageKind.Small:
+                        Check(entry.Aux == 0, page, "span does not start at its first page");
+                        pages = ((SmallSpan*)entry.Value)->Pages;
+                        validateSpan(page, pages);
+                        spans += pages << PageShift;
+                        previousFree = false;
+                        break;
+                    default:
+                        throw new InvalidOperationException($"Heap corruption: page 0x{page:X} below the frontier is {entry.Kind}, not the start of a run.");
+                }
+
+                page += pages << PageShift;
+            }
+
+            Check(page == _top, page, "runs do not end at the frontier");
+            Check(seen.Count == indexed.Count, _start, $"free-run index holds {indexed.Count} runs, the page map {seen.Count}");
+            Check(free == _freeBytes, _start, $"free bytes {_freeBytes} counted, {free} found");
+            Check(big == _bigLiveBytes, _start, $"big live bytes {_bigLiveBytes} counted, {big} found");
+            Check(spans == _spanBytes, _start, $"span bytes {_spanBytes} counted, {spans} found");
+        }
+    }
+
+    private static void Check(bool condition, nuint page, string problem)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"Heap corruption at page 0x{page:X}: {problem}.");
+        }
+    }
+
+    private ref PageEntry Entry(nuint address) => ref _map[(address - _heapBase) >> PageShift];
+
+    private void Fill(nuint start, nuint pages, PageEntry value) =>
+        new Span<PageEntry>(&_map[(start - _heapBase) >> PageShift], checked((int)pages)).Fill(value);
+
+    private nuint AllocateRun(nuint pages, nuint alignPages, out bool zeroed)
+    {
+        Debug.Assert(pages > 0 && alignPages > 0);
+        nuint slack = alignPages - 1;
+        if (_freeRuns.TryFindAtLeast(new FreeRun(pages + slack, 0), out FreeRun run))
+        {
+            ref PageEntry head = ref Entry(run.Start);
+            FreeRunFlags flags = head.Flags;
+            uint freedAt = head.Aux;
+            RemoveFreeRun(run.Start, run.Pages, flags);
+            nuint start = AlignUp(run.Start, alignPages);
+            nuint end = start + (pages << PageShift);
+            nuint runEnd = run.Start + (run.Pages << PageShift);
+            if (start > run.Start)
+            {
+                AddFreeRun(run.Start, (start - run.Start) >> PageShift, flags, freedAt);
+            }
+
+            if (runEnd > end)
+            {
+                AddFreeRun(end, (runEnd - end) >> PageShift, flags, freedAt);
+            }
+
+            zeroed = (flags & FreeRunFlags.Dirty) == 0;
+            return start;
+        }
+
+        nuint alignedTop = AlignUp(_top, alignPages);
+        if (alignedTop > _end || pages > (_end - alignedTop) >> PageShift)
+        {
+            zeroed = false;
+            return 0;
+        }
+
+        nuint newTop = alignedTop + (pages << PageShift);
+        EnsureCommitted(newTop);
+        nuint oldTop = _top;
+        _top = newTop;
+        if (alignedTop > oldTop)
+        {
+            // The alignment gap was never touched: a clean free run.
+            FreeRunLocked(oldTop, (alignedTop - oldTop) >> PageShift, FreeRunFlags.None);
+        }
+
+        zeroed = true;
+        return alignedTop;
+    }
+
+    private void FreeRunLocked(nuint start, nuint pages, FreeRunFlags flags = FreeRunFlags.Dirty)
+    {
+        Fill(start, pages, new PageEntry { Kind = PageKind.FreeBody });
+        nuint end = start + (pages << PageShift);
+
+        // Merge with the run that ends just before this one.
+        if (start > _start)
+        {
+            ref PageEntry before = ref Entry(start - PageSize);
+            nuint leftPages = before.Kind == PageKind.FreeTail ? before.Value
+                : before.Kind == PageKind.FreeHead && before.Value == 1 ? 1u : 0u;
+            if (leftPages != 0)
+            {
+                nuint leftStart = start - (leftPages << PageShift);
+                FreeRunFlags leftFlags = Entry(leftStart).Flags;
+                RemoveFreeRun(leftStart, leftPages, leftFlags);
+                flags |= leftFlags & FreeRunFlags.Dirty;
+                start = leftStart;
+            }
+        }
+
+        // Merge with the run that starts just after this one.
+        if (end < _top)
+        {
+            ref PageEntry after = ref Entry(end);
+            if (after.Kind == PageKind.FreeHead)
+            {
+                nuint rightPages = after.Value;
+                FreeRunFlags rightFlags = after.Flags;
+                RemoveFreeRun(end, rightPages, rightFlags);
+                flags |= rightFlags & FreeRunFlags.Dirty;
+                end += rightPages << PageShift;
+            }
+        }
+
+        AddFreeRun(start, (end - start) >> PageShift, flags, (uint)Environment.TickCount);
+        if (PurgeDelayMs == 0 && (flags & FreeRunFlags.Dirty) != 0)
+        {
+            PurgeRun(new FreeRun((end - start) >> PageShift, start), ref Entry(start), wholePages: !_hugePages);
+        }
+    }
+
+    // Writes the run's boundary entries and indexes it; its body entries are already FreeBody.
+    private void AddFreeRun(nuint start, nuint pages, FreeRunFlags flags, uint freedAt)
+    {
+        ref PageEntry head = ref Entry(start);
+        head = new PageEntry { Kind = PageKind.FreeHead, Flags = flags, Aux = freedAt, Value = pages };
+        if (pages > 1)
+        {
+            Entry(start + ((pages - 1) << PageShift)) = new PageEntry { Kind = PageKind.FreeTail, Value = pages };
+        }
+
+        _freeRuns.Add(new FreeRun(pages, start));
+        _freeBytes += pages << PageShift;
+        if ((flags & FreeRunFlags.Dirty) == 0)
+        {
+            _cleanFreeBytes += pages << PageShift;
+        }
+    }
+
+    // Unindexes the run and turns its boundary entries into body entries, ready to merge or be taken.
+    private void RemoveFreeRun(nuint start, nuint pages, FreeRunFlags flags)
+    {
+        _freeRuns.Remove(new FreeRun(pages, start));
+        _freeBytes -= pages << PageShift;
+        if ((flags & FreeRunFlags.Dirty) == 0)
+        {
+            _cleanFreeBytes -= pages << PageShift;
+        }
+
+        Entry(start) = new PageEntry { Kind = PageKind.FreeBody };
+        Entry(start + ((pages - 1) << PageShift)) = new PageEntry { Kind = PageKind.FreeBody };
+    }
+
+    private void PurgeRun(FreeRun run, ref PageEntry head, bool wholePages)
+    {
+        nuint start = run.Start;
+        nuint end = run.Start + (run.Pages << PageShift);
+        if (!wholePages)
+        {
+            // Decommitting part of a transparent huge page splits it; purge whole huge pages only.
+            start = AlignUp(start, HugePageSize >> PageShift);
+            end &= ~(HugePageSize - 1);
+        }
+
+        if (end > start)
+        {
+            _os.Decommit((void*)start, end - start);
+            _purges++;
+            _purgedBytes += (long)(end - start);
+        }
+
+        if (start == run.Start && end == run.Start + (run.Pages << PageShift))
+        {
+            head.Flags = FreeRunFlags.None;
+            _cleanFreeBytes += run.Pages << PageShift;
+        }
+        else
+        {
+            head.Flags |= FreeRunFlags.Purged;
+        }
+    }
+
+    private void EnsureCommitted(nuint end)
+    {
+        if (end <= _committedTop)
+        {
+            return;
+        }
+
+        nuint newTop = Math.Min(AlignUp(end, CommitStep >> PageShift) , _end);
+        _os.Commit((void*)_committedTop, newTop - _committedTop);
+        if (_hugePages)
+        {
+            _os.TryAdviseHugePages((void*)_committedTop, newTop - _committedTop, enable: true);
+        }
+
+        _committedTop = newTop;
+    }
+
+    private static nuint AlignUp(nuint address, nuint alignPages)
+    {
+        nuint alignment = alignPages << PageShift;
+        return (address + alignment - 1) & ~(alignment - 1);
+    }
+}

@@ -1,0 +1,156 @@
+using System;
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Numa.SizeClasses;
+
+/// <summary>
+/// The small-object size classes: 16 bytes to <see cref="MaxSmallSize"/>, eight classes per doubling
+/// above 128 bytes, and the span and batch geometry of each.
+/// </summary>
+/// <remarks>
+/// Every class is a multiple of 16 so that every block keeps NativeMemory's 16-byte alignment. Up to
+/// 128 bytes the classes step by 16, the smallest step that alignment allows (waste at most 15 bytes);
+/// above 128 bytes eight classes per power of two keep the waste of any request at most 1/8 of its
+/// block. The threshold is 256 KiB: above it a block is a page run whose rounding to 8 KiB pages
+/// wastes at most 3%, and caching such blocks per thread would let a thread hoard megabytes.
+/// A size maps to its class with one table load and no loop: one table for sizes up to 1 KiB in
+/// 16-byte steps, one for the rest in 128-byte steps (every class above 1 KiB is a multiple of 128).
+/// </remarks>
+internal static class SizeClassTable
+{
+    /// <summary>The largest size served by a size class; bigger requests are page runs.</summary>
+    public const int MaxSmallSize = 256 * 1024;
+
+    /// <summary>Number of classes including the unused class 0.</summary>
+    public const int ClassCount = 97;
+
+    private const int SmallLookupLimit = 1024;
+
+    private static readonly byte[] s_smallLookup = new byte[(SmallLookupLimit >> 4) + 1];
+    private static readonly byte[] s_largeLookup = new byte[(MaxSmallSize >> 7) + 1];
+    private static readonly SizeClassInfo[] s_classes = BuildClasses();
+
+    /// <summary>The class of a request of <paramref name="size"/> bytes (1 .. <see cref="MaxSmallSize"/>; 0 counts as 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ClassOf(nuint size)
+    {
+        Debug.Assert(size <= MaxSmallSize);
+        return size <= SmallLookupLimit
+            ? Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s_smallLookup), (nint)((size + 15) >> 4))
+            : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s_largeLookup), (nint)((size + 127) >> 7));
+    }
+
+    /// <summary>The geometry of class <paramref name="sizeClass"/> (1 .. <see cref="ClassCount"/> - 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref readonly SizeClassInfo Get(int sizeClass)
+    {
+        Debug.Assert((uint)sizeClass < ClassCount && sizeClass != 0);
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s_classes), sizeClass);
+    }
+
+    /// <summary>The block size of class <paramref name="sizeClass"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint SizeOf(int sizeClass) => Get(sizeClass).Size;
+
+    /// <summary>The smallest class whose blocks hold <paramref name="size"/> bytes and all start at multiples of <paramref name="alignment"/>; 0 when none does.</summary>
+    public static int ClassOfAligned(nuint size, nuint alignment)
+    {
+        Debug.Assert(BitOperations.IsPow2(alignment));
+        nuint wanted = Math.Max(size, alignment);
+        if (wanted > MaxSmallSize || alignment > PageMapLayout.PageSize)
+        {
+            return 0;
+        }
+
+        // A power-of-two class follows at most eight classes later, so the scan is bounded.
+        for (int c = ClassOf(wanted); c < ClassCount; c++)
+        {
+            if (Get(c).Alignment >= alignment)
+            {
+                return c;
+            }
+        }
+
+        return 0;
+    }
+
+    private static SizeClassInfo[] BuildClasses()
+    {
+        var classes = new SizeClassInfo[ClassCount];
+        int index = 1;
+        for (uint size = 16; size <= 128; size += 16)
+        {
+            classes[index++] = Describe(size);
+        }
+
+        for (uint power = 128; power < MaxSmallSize; power *= 2)
+        {
+            uint step = power / 8;
+            for (uint size = power + step; size <= power * 2; size += step)
+            {
+                classes[index++] = Describe(size);
+            }
+        }
+
+        Debug.Assert(index == ClassCount);
+
+        int c = 1;
+        for (int i = 0; i < s_smallLookup.Length; i++)
+        {
+            uint size = Math.Max(1u, (uint)i << 4);
+            while (classes[c].Size < size)
+            {
+                c++;
+            }
+
+            s_smallLookup[i] = (byte)c;
+        }
+
+        c = 1;
+        for (int i = 0; i < s_largeLookup.Length; i++)
+        {
+            uint size = Math.Max(1u, (uint)i << 7);
+            while (classes[c].Size < size)
+            {
+                c++;
+            }
+
+            s_largeLookup[i] = (byte)c;
+        }
+
+        return classes;
+    }
+
+    private static SizeClassInfo Describe(uint size)
+    {
+        // Spans hold several blocks so that a refill rarely needs a new span, and lose at most 1/16
+        // of their bytes to the tail that no block fits in.
+        int minBlocks = size <= 1024 ? 32 : size <= 16 * 1024 ? 8 : size <= 64 * 1024 ? 2 : 1;
+        uint pages = (uint)((size + PageMapLayout.PageSize - 1) / PageMapLayout.PageSize);
+        while (true)
+        {
+            ulong bytes = (ulong)pages * PageMapLayout.PageSize;
+            ulong blocks = bytes / size;
+            if (blocks >= (ulong)minBlocks && bytes - (blocks * size) <= bytes / 16)
+            {
+                break;
+            }
+
+            pages++;
+        }
+
+        // A batch moves about 64 KiB between a thread cache and its node heap, at most 128 blocks.
+        int batch = (int)Math.Clamp(65536 / size, 1, 128);
+
+        // A thread keeps at most about 256 KiB of one class, and never less than two batches.
+        int maxCached = (int)Math.Max(2u * (uint)batch, Math.Min(8u * (uint)batch, 262144 / size));
+
+        uint alignment = Math.Min(size & (0u - size), (uint)PageMapLayout.PageSize);
+        ulong reciprocal = ((1UL << SizeClassInfo.ReciprocalShift) + size - 1) / size;
+        uint capacity = (uint)((ulong)pages * PageMapLayout.PageSize / size);
+        return new SizeClassInfo(size, pages, capacity, batch, maxCached, alignment, reciprocal);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Numa.ThreadCaches;
+
+/// <summary>
+/// One thread's cache for one heap, in native memory: per-class free lists that the owning thread
+/// pops and pushes with no lock and no atomic, and the remote frees it has not yet sent home.
+/// </summary>
+/// <remarks>
+/// Only the owning thread touches <see cref="Lists"/>, except after the thread has died, when the
+/// finalizer of its <see cref="ThreadCacheOwner"/> flushes them. Other threads read the counts for
+/// statistics (racy reads of whole ints) and take <see cref="RemoteLock"/> to collect remote chains
+/// of a thread that went idle.
+/// </remarks>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct ThreadCache
+{
+    /// <summary>The heap this cache belongs to (never 0, so a zeroed cache matches no heap).</summary>
+    public int HeapId;
+
+    /// <summary>The region whose blocks the lists hold: the node the thread allocates on.</summary>
+    public int Node;
+
+    /// <summary>The node the thread was bound to with BindCurrentThread, or -1.</summary>
+    public int BoundNode;
+
+    /// <summary>0 or 1: guards <see cref="Remote"/> against collection by the maintenance timer.</summary>
+    public int RemoteLock;
+
+    /// <summary>Blocks waiting in <see cref="Remote"/>.</summary>
+    public int RemotePending;
+
+    /// <summary>Slow-path events since the last scavenge.</summary>
+    public uint SlowEvents;
+
+    /// <summary>Frees of the thread's own node's blocks since the counter was last folded into the node.</summary>
+    public long LocalFrees;
+
+    /// <summary>Frees of other nodes' blocks since the counter was last folded into the node.</summary>
+    public long RemoteFreesSent;
+
+    /// <summary>Remote chains, [region * ClassCount + class]; null until the first remote free.</summary>
+    public RemoteList* Remote;
+
+    /// <summary>The free lists, one per size class.</summary>
+    public FreeListArray Lists;
+
+    /// <summary>The list of <paramref name="sizeClass"/>, without a bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [UnscopedRef]
+    public ref FreeList List(int sizeClass) => ref Unsafe.Add(ref Unsafe.As<FreeListArray, FreeList>(ref Lists), sizeClass);
+}

@@ -1,0 +1,80 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace Numa.ThreadCaches;
+
+/// <summary>
+/// Holds a thread's caches (one per heap the thread used) and gives them back when the thread exits.
+/// </summary>
+/// <remarks>
+/// The runtime has no thread-exit hook. A <c>[ThreadStatic]</c> reference keeps the owner alive while
+/// the thread runs; once the thread is gone the owner becomes unreachable and its finalizer returns
+/// every cached block and pending remote free to the node heaps, then frees the caches.
+/// </remarks>
+internal sealed unsafe class ThreadCacheOwner
+{
+    [ThreadStatic]
+    private static ThreadCacheOwner? t_owner;
+
+    private nint[] _caches = new nint[1];
+    private int _count;
+
+    /// <summary>The calling thread's owner, created on first use.</summary>
+    public static ThreadCacheOwner Current => t_owner ??= new ThreadCacheOwner();
+
+    /// <summary>The calling thread's cache for heap <paramref name="heapId"/>, or null.</summary>
+    public ThreadCache* Find(int heapId)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            var cache = (ThreadCache*)_caches[i];
+            if (cache->HeapId == heapId)
+            {
+                return cache;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Allocates a zeroed cache for heap <paramref name="heapId"/> and takes ownership of it.</summary>
+    public ThreadCache* Add(int heapId)
+    {
+        var cache = (ThreadCache*)NativeMemory.AllocZeroed((nuint)sizeof(ThreadCache));
+        cache->HeapId = heapId;
+        cache->BoundNode = -1;
+        if (_count == _caches.Length)
+        {
+            Array.Resize(ref _caches, _count * 2);
+        }
+
+        _caches[_count++] = (nint)cache;
+        return cache;
+    }
+
+    /// <summary>Gives up a cache that its heap has already released (the heap was disposed).</summary>
+    public void Forget(ThreadCache* cache)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            if (_caches[i] == (nint)cache)
+            {
+                _caches[i] = _caches[--_count];
+                return;
+            }
+        }
+    }
+
+    /// <summary>Returns the dead thread's blocks to their heaps.</summary>
+    ~ThreadCacheOwner()
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            var cache = (ThreadCache*)_caches[i];
+            Heap.FromId(cache->HeapId)?.ReleaseThreadCache(cache);
+            NativeMemory.Free(cache);
+        }
+
+        _count = 0;
+    }
+}
