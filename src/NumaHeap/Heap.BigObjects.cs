@@ -45,9 +45,11 @@ internal sealed unsafe partial class Heap
     {
         int region = RegionOf(ptr);
         _regions[region].Pages.FreeBig((nuint)ptr, entry->Value);
-        if (region != CurrentRegion())
+        int current = CurrentRegion();
+        if (region != current)
         {
             _regions[region].CountBigRemoteFree();
+            _regions[current].AddThreadCounters(localFrees: 0, remoteFreesSent: 1);
         }
 
         ScheduleMaintenance();
