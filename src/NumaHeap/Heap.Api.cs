@@ -167,8 +167,8 @@ internal sealed unsafe partial class Heap
         return Describe(ptr).UsableSize;
     }
 
-    /// <summary>The node the calling thread allocates from.</summary>
-    public int CurrentNode => CurrentRegion();
+    /// <summary>The node the calling thread allocates from; <see cref="NumaHeap.InterleavedNode"/> while the main thread allocates interleaved.</summary>
+    public int CurrentNode => CurrentRegion() is int region && region == _nodeCount ? NumaHeap.InterleavedNode : region;
 
     /// <summary>NumaHeap.BindCurrentThread.</summary>
     public void BindCurrentThread(int node)

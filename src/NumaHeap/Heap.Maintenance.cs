@@ -51,6 +51,8 @@ internal sealed unsafe partial class Heap
 
             node.Pages.Purge(force: true);
         }
+
+        SpanDescriptors.ReleaseIfUnused();
     }
 
     private void RunMaintenance()

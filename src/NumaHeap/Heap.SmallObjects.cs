@@ -19,6 +19,8 @@ internal sealed unsafe partial class Heap
     private const byte CanaryByte = 0xCB;
 
     private readonly object _cachesLock = new();
+    private int _mainThreadInterleaving;
+    private int _roundRobinNode = -1;
     private readonly List<nint> _caches = new();
 
     private void* AllocSlow(nuint byteCount, bool zeroed)
@@ -262,6 +264,8 @@ internal sealed unsafe partial class Heap
             {
                 _caches.Add((nint)cache);
             }
+
+            OnNewThread(cache);
         }
 
         // With checks on, every call takes the slow paths, where the checks are.
@@ -273,12 +277,41 @@ internal sealed unsafe partial class Heap
         return cache;
     }
 
+    // NUMAHEAP_INTERLEAVE_MAIN_THREAD: the main thread allocates from the interleaved region (as if
+    // bound to it) until another thread first allocates, because what a program's main thread builds
+    // before it starts workers is usually shared by all of them.
+    // NUMAHEAP_BIND_THREADS=interleave: each new thread is bound to the next node, round-robin.
+    private void OnNewThread(ThreadCache* cache)
+    {
+        if (Options.InterleaveMainThread && _nodeCount > 1)
+        {
+            if (Environment.CurrentManagedThreadId == Options.MainManagedThreadId && Volatile.Read(ref _mainThreadInterleaving) == 0)
+            {
+                cache->BoundNode = _nodeCount;
+                MoveCache(cache, _nodeCount);
+                return;
+            }
+
+            Volatile.Write(ref _mainThreadInterleaving, 1);
+        }
+
+        if (Options.BindThreadsRoundRobin && _nodeCount > 1)
+        {
+            BindCurrentThread((int)((uint)Interlocked.Increment(ref _roundRobinNode) % (uint)_nodeCount));
+        }
+    }
+
     private int NodeOfCurrentCpu() => _nodeCount == 1 ? 0 : Topology.GetNodeOfCpu(Thread.GetCurrentProcessorId());
 
     // The thread may have been moved to another node's CPUs: its cached blocks go home and it
     // starts allocating on the new node.
     private void RefreshNode(ThreadCache* cache)
     {
+        if (cache->BoundNode == _nodeCount && Volatile.Read(ref _mainThreadInterleaving) != 0)
+        {
+            cache->BoundNode = -1;
+        }
+
         int node = cache->BoundNode >= 0 ? cache->BoundNode : NodeOfCurrentCpu();
         if (node != cache->Node)
         {

@@ -65,6 +65,7 @@ internal sealed unsafe partial class Heap : IDisposable
             throw;
         }
 
+        SpanDescriptors = new SpanDescriptorPool(_os);
         bool hugePages = options.HugePages != HugePageMode.Off && _os.HugePages.TransparentAvailable;
         _regions = new NodeHeap[regions];
         for (int r = 0; r < regions; r++)
@@ -87,6 +88,9 @@ internal sealed unsafe partial class Heap : IDisposable
 
     /// <summary>The topology: real or simulated nodes.</summary>
     public NumaTopology Topology { get; }
+
+    /// <summary>Where span descriptors live.</summary>
+    public SpanDescriptorPool SpanDescriptors { get; }
 
     /// <summary>True when the extra checks of <c>NUMAHEAP_CHECKS=1</c> are on.</summary>
     public bool Checks { get; }
@@ -159,6 +163,7 @@ internal sealed unsafe partial class Heap : IDisposable
     public void Dispose()
     {
         _maintenance.Dispose();
+        SpanDescriptors.Release();
         lock (s_registryLock)
         {
             s_heaps[_id] = null;

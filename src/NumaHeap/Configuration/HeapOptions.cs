@@ -37,6 +37,12 @@ internal sealed class HeapOptions
     /// <summary>Serve the main thread's first allocations from the interleaved heap.</summary>
     public bool InterleaveMainThread { get; init; }
 
+    /// <summary>The managed thread id of the thread <see cref="InterleaveMainThread"/> treats as the main thread (1 in a process).</summary>
+    public int MainManagedThreadId { get; init; } = 1;
+
+    /// <summary>Bind each new thread to the next node round-robin (<c>NUMAHEAP_BIND_THREADS=interleave</c>).</summary>
+    public bool BindThreadsRoundRobin { get; init; }
+
     /// <summary>log2 of each region's size in bytes.</summary>
     public int RegionShift { get; init; } = DefaultRegionShift;
 
@@ -55,6 +61,7 @@ internal sealed class HeapOptions
         PurgeDelayMs = ReadInt("PurgeDelayMs", "PURGE_DELAY_MS", DefaultPurgeDelayMs, 0, int.MaxValue),
         HugePages = ReadHugePages(),
         InterleaveMainThread = ReadBool("InterleaveMainThread", "INTERLEAVE_MAIN_THREAD"),
+        BindThreadsRoundRobin = ReadBindThreads(),
     };
 
     private static string? Read(string switchName, string variable)
@@ -97,6 +104,17 @@ internal sealed class HeapOptions
             null or "" or "0" or "false" or "off" or "no" => false,
             "1" or "true" or "on" or "yes" => true,
             _ => throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_{variable} (NumaHeap.{switchName}) is '{text}'; expected 0 or 1."),
+        };
+    }
+
+    private static bool ReadBindThreads()
+    {
+        string? text = Read("BindThreads", "BIND_THREADS");
+        return text?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "none" or "off" => false,
+            "interleave" => true,
+            _ => throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_BIND_THREADS (NumaHeap.BindThreads) is '{text}'; expected none or interleave."),
         };
     }
 

@@ -260,7 +260,7 @@ internal sealed unsafe class CentralFreeList
             ThrowHelper.ThrowOutOfMemory($"The NUMA region {_node.Region} has no room left for a span of {pages} pages ({_info.Size}-byte blocks).");
         }
 
-        var span = (SmallSpan*)NativeMemory.AllocZeroed((nuint)sizeof(SmallSpan));
+        SmallSpan* span = _node.Heap.SpanDescriptors.Rent();
         span->Start = start;
         span->BumpNext = start;
         span->BumpEnd = start + ((nuint)_info.SpanCapacity * _info.Size);
@@ -302,7 +302,7 @@ internal sealed unsafe class CentralFreeList
         nuint pages = span->Pages;
         NativeMemory.Free(span->LiveBits);
         NativeMemory.Free(span->RequestedSizes);
-        NativeMemory.Free(span);
+        _node.Heap.SpanDescriptors.Return(span);
         _node.Pages.FreeSpan(start, pages);
         return true;
     }

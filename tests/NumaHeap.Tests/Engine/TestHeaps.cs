@@ -1,12 +1,22 @@
 using System;
+using System.IO;
 using Numa.Configuration;
+using Numa.Platform;
 
 namespace Numa.Tests.Engine;
 
 /// <summary>Private heaps for tests: small regions so that many can exist at once, and a chosen topology.</summary>
 internal static class TestHeaps
 {
-    public static Heap Create(int simulatedNodes = 1, bool checks = false, int purgeDelayMs = 1000, int regionShift = 32, HugePageMode hugePages = HugePageMode.Off) =>
+    public static Heap Create(
+        int simulatedNodes = 1,
+        bool checks = false,
+        int purgeDelayMs = 1000,
+        int regionShift = 32,
+        HugePageMode hugePages = HugePageMode.Off,
+        OsMemory? os = null,
+        bool interleaveMainThread = false,
+        bool bindThreadsRoundRobin = false) =>
         new(new HeapOptions
         {
             SimulatedNodes = simulatedNodes,
@@ -14,5 +24,24 @@ internal static class TestHeaps
             PurgeDelayMs = purgeDelayMs,
             RegionShift = regionShift,
             HugePages = hugePages,
+            Os = os ?? OsMemory.Default,
+            InterleaveMainThread = interleaveMainThread,
+            MainManagedThreadId = Environment.CurrentManagedThreadId,
+            BindThreadsRoundRobin = bindThreadsRoundRobin,
         });
+
+    /// <summary>The process's resident set size from /proc/self/status (VmRSS), in bytes.</summary>
+    public static long ProcessResidentBytes()
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                string kilobytes = line["VmRSS:".Length..].Trim().Split(' ')[0];
+                return long.Parse(kilobytes, System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException("/proc/self/status has no VmRSS line.");
+    }
 }
