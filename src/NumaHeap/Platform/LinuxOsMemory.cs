@@ -1,55 +1,223 @@
 using System;
 using System.Runtime.InteropServices;
+using System.Threading;
+using Numa.Platform.Interop;
 
 namespace Numa.Platform;
 
-/// <summary>Temporary minimal Linux layer.</summary>
-internal sealed unsafe partial class LinuxOsMemory : OsMemory
+/// <summary>The Linux OS layer: mmap for address space, mbind and move_pages for NUMA placement, without libnuma.</summary>
+/// <remarks>
+/// The <c>Try</c> methods report Linux errno values in their <c>error</c> argument, <see cref="Errno.ENOSYS"/>
+/// when the kernel (or the architecture's unknown syscall numbers) gives no NUMA support.
+/// </remarks>
+internal sealed unsafe class LinuxOsMemory : OsMemory
 {
-    public override nuint PageSize => 4096;
-    public override bool SupportsNuma => false;
-    public override HugePageInfo HugePages => new("never", 0, 0, 0);
+    /// <summary>The highest OS node number + 1 that a node mask can name.</summary>
+    /// <remarks>1024 is the kernel's largest MAX_NUMNODES (CONFIG_NODES_SHIFT = 10).</remarks>
+    public const int MaxNodes = 1024;
 
-    public override void* Reserve(nuint size, nuint alignment)
+    // glibc's cpu_set_t holds 1024 CPUs; a larger mask is built when a caller names a higher CPU.
+    private const int MinCpuSetBits = 1024;
+
+    private const string ReserveFlagNames = "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE";
+
+    private readonly Lazy<HugePageInfo> _hugePages = new(HugePageInfoReader.ReadSystem);
+
+    public LinuxOsMemory()
     {
-        void* p = mmap(null, size + alignment, 0, 0x02 | 0x20 | 0x4000, -1, 0);
-        if ((nint)p == -1) throw new OutOfMemoryException($"mmap failed errno {Marshal.GetLastPInvokeError()}");
-        nuint a = ((nuint)p + alignment - 1) & ~(alignment - 1);
-        if (a > (nuint)p) munmap(p, a - (nuint)p);
-        nuint end = (nuint)p + size + alignment;
-        if (end > a + size) munmap((void*)(a + size), end - (a + size));
-        return (void*)a;
+        PageSize = (nuint)Environment.SystemPageSize;
+        SupportsNuma = ProbeNuma();
     }
 
-    public override void Release(void* address, nuint size) => munmap(address, size);
+    public override nuint PageSize { get; }
 
-    public override void Commit(void* address, nuint size)
-    {
-        if (mprotect(address, size, 3) != 0) throw new OutOfMemoryException($"mprotect failed errno {Marshal.GetLastPInvokeError()}");
-    }
+    public override bool SupportsNuma { get; }
+
+    public override HugePageInfo HugePages => _hugePages.Value;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <c>MAP_NORESERVE</c> keeps the reservation out of the overcommit accounting; <see cref="Commit"/>
+    /// is where the kernel charges (and, under strict overcommit, refuses) memory.
+    /// </remarks>
+    public override void* Reserve(nuint size, nuint alignment) =>
+        UnixMemory.Reserve(size, alignment, PageSize, Libc.MAP_PRIVATE | LinuxKernel.MAP_ANONYMOUS | LinuxKernel.MAP_NORESERVE, ReserveFlagNames);
+
+    public override void Release(void* address, nuint size) => UnixMemory.Release(address, size);
+
+    public override void Commit(void* address, nuint size) => UnixMemory.Commit(address, size);
 
     public override void Decommit(void* address, nuint size)
     {
-        if (madvise(address, size, 4) != 0) throw new InvalidOperationException($"madvise failed errno {Marshal.GetLastPInvokeError()}");
+        // MADV_DONTNEED, not MADV_FREE: the contract promises zeros on the next read, and MADV_FREE
+        // lets the old contents survive until the kernel is short of memory.
+        if (Libc.Madvise(address, size, Libc.MADV_DONTNEED) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new InvalidOperationException($"madvise(0x{(nuint)address:X}, 0x{size:X}, MADV_DONTNEED) failed: {Errno.Describe(errno)}.");
+        }
     }
 
-    public override bool TryBindToNode(void* address, nuint size, int osNode, bool strict, out int error) { error = 0; return true; }
-    public override bool TryInterleave(void* address, nuint size, ReadOnlySpan<int> osNodes, out int error) { error = 0; return true; }
-    public override bool TryAdviseHugePages(void* address, nuint size, bool enable) => false;
-    public override void QueryPageNodes(ReadOnlySpan<nint> pages, Span<int> nodes) => nodes.Clear();
-    public override bool TrySetCurrentThreadAffinity(ReadOnlySpan<int> cpus, out int error) { error = 0; return true; }
-    public override (int Cpu, int Node) GetCurrentCpuAndNode() => (0, 0);
-    public override long GetResidentBytes(void* address, nuint size) => -1;
+    /// <inheritdoc />
+    /// <remarks>
+    /// No <c>MPOL_MF_MOVE</c>: the policy governs pages faulted in from now on, which is when the heap
+    /// binds (fresh or decommitted ranges); migrating resident pages would stall the caller.
+    /// </remarks>
+    public override bool TryBindToNode(void* address, nuint size, int osNode, bool strict, out int error)
+    {
+        if (!SupportsNuma)
+        {
+            error = Errno.ENOSYS;
+            return false;
+        }
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial void* mmap(void* addr, nuint length, int prot, int flags, int fd, nint offset);
+        if ((uint)osNode >= MaxNodes)
+        {
+            error = Errno.EINVAL;
+            return false;
+        }
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int munmap(void* addr, nuint length);
+        ulong* mask = stackalloc ulong[MaxNodes / 64];
+        new Span<ulong>(mask, MaxNodes / 64).Clear();
+        mask[osNode >> 6] |= 1UL << (osNode & 63);
+        return TryMbind(address, size, strict ? LinuxKernel.MPOL_BIND : LinuxKernel.MPOL_PREFERRED, mask, out error);
+    }
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int mprotect(void* addr, nuint length, int prot);
+    public override bool TryInterleave(void* address, nuint size, ReadOnlySpan<int> osNodes, out int error)
+    {
+        if (!SupportsNuma)
+        {
+            error = Errno.ENOSYS;
+            return false;
+        }
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int madvise(void* addr, nuint length, int advice);
+        if (osNodes.IsEmpty)
+        {
+            error = Errno.EINVAL;
+            return false;
+        }
+
+        ulong* mask = stackalloc ulong[MaxNodes / 64];
+        new Span<ulong>(mask, MaxNodes / 64).Clear();
+
+        foreach (int osNode in osNodes)
+        {
+            if ((uint)osNode >= MaxNodes)
+            {
+                error = Errno.EINVAL;
+                return false;
+            }
+
+            mask[osNode >> 6] |= 1UL << (osNode & 63);
+        }
+
+        return TryMbind(address, size, LinuxKernel.MPOL_INTERLEAVE, mask, out error);
+    }
+
+    public override bool TryAdviseHugePages(void* address, nuint size, bool enable) =>
+        Libc.Madvise(address, size, enable ? LinuxKernel.MADV_HUGEPAGE : LinuxKernel.MADV_NOHUGEPAGE) == 0;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="nodes"/> is shorter than <paramref name="pages"/>.</exception>
+    public override void QueryPageNodes(ReadOnlySpan<nint> pages, Span<int> nodes)
+    {
+        if (nodes.Length < pages.Length)
+        {
+            throw new ArgumentException($"The node span holds {nodes.Length} entries for {pages.Length} pages.", nameof(nodes));
+        }
+
+        if (pages.IsEmpty)
+        {
+            return;
+        }
+
+        fixed (nint* pagePointers = pages)
+        fixed (int* status = nodes)
+        {
+            // A null node list makes move_pages a pure query: each status is the page's node or -errno.
+            if (LinuxKernel.MovePages(0, (nuint)pages.Length, (void**)pagePointers, null, status, 0) < 0)
+            {
+                nodes.Slice(0, pages.Length).Fill(-Marshal.GetLastPInvokeError());
+            }
+        }
+    }
+
+    public override bool TrySetCurrentThreadAffinity(ReadOnlySpan<int> cpus, out int error)
+    {
+        if (cpus.IsEmpty)
+        {
+            error = Errno.EINVAL;
+            return false;
+        }
+
+        int highest = 0;
+        foreach (int cpu in cpus)
+        {
+            if (cpu < 0)
+            {
+                error = Errno.EINVAL;
+                return false;
+            }
+
+            highest = Math.Max(highest, cpu);
+        }
+
+        int words = (Math.Max(MinCpuSetBits, highest + 1) + 63) / 64;
+        Span<ulong> mask = words <= MinCpuSetBits / 64 ? stackalloc ulong[MinCpuSetBits / 64] : new ulong[words];
+        mask.Clear();
+        foreach (int cpu in cpus)
+        {
+            mask[cpu >> 6] |= 1UL << (cpu & 63);
+        }
+
+        fixed (ulong* maskPointer = mask)
+        {
+            // pid 0 is the calling thread, not the whole process.
+            if (Libc.SchedSetAffinity(0, (nuint)(mask.Length * sizeof(ulong)), maskPointer) != 0)
+            {
+                error = Marshal.GetLastPInvokeError();
+                return false;
+            }
+        }
+
+        error = 0;
+        return true;
+    }
+
+    public override (int Cpu, int Node) GetCurrentCpuAndNode()
+    {
+        uint cpu;
+        uint node;
+        if (LinuxKernel.GetCpu(&cpu, &node) == 0)
+        {
+            return ((int)cpu, (int)node);
+        }
+
+        return (Thread.GetCurrentProcessorId(), 0);
+    }
+
+    public override long GetResidentBytes(void* address, nuint size) => UnixMemory.GetResidentBytes(address, size, PageSize);
+
+    private static bool ProbeNuma()
+    {
+        // Asking for the calling thread's policy changes nothing; it fails with ENOSYS on kernels built
+        // without CONFIG_NUMA and with EPERM where a seccomp filter (a container's default) forbids the
+        // NUMA calls, and in both cases mbind would fail the same way.
+        int mode;
+        return LinuxKernel.HasNumaSyscalls && LinuxKernel.GetMempolicy(&mode, null, 0, null, 0) == 0;
+    }
+
+    private static bool TryMbind(void* address, nuint size, int mode, ulong* mask, out int error)
+    {
+        // The kernel reads maxnode - 1 bits of the mask (a historical off-by-one that libnuma also
+        // compensates for), so pass one more than the bits the mask holds.
+        if (LinuxKernel.Mbind(address, size, mode, mask, MaxNodes + 1, 0) != 0)
+        {
+            error = Marshal.GetLastPInvokeError();
+            return false;
+        }
+
+        error = 0;
+        return true;
+    }
 }

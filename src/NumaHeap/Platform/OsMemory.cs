@@ -29,9 +29,12 @@ internal abstract unsafe class OsMemory
 
     /// <summary>Reserves <paramref name="size"/> bytes of address space, aligned to <paramref name="alignment"/> (a power of two), inaccessible and not charged.</summary>
     /// <exception cref="OutOfMemoryException">The reservation failed; the message holds the errno.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is 0.</exception>
+    /// <exception cref="ArgumentException"><paramref name="alignment"/> is not a power of two.</exception>
     public abstract void* Reserve(nuint size, nuint alignment);
 
     /// <summary>Returns a reservation made by <see cref="Reserve"/> to the OS.</summary>
+    /// <exception cref="InvalidOperationException">The OS refused (the range is not one it can unmap); the message holds the errno.</exception>
     public abstract void Release(void* address, nuint size);
 
     /// <summary>Makes reserved pages readable and writable. Fresh pages read as zero.</summary>
