@@ -1,0 +1,88 @@
+using System;
+using System.Threading;
+using Numa.Platform;
+
+namespace Numa.Tests.Engine;
+
+/// <summary>The real OS layer, with chosen calls made to fail: commit (ENOMEM), decommit, binding.</summary>
+internal sealed unsafe class FaultInjectingOsMemory : OsMemory
+{
+    private readonly OsMemory _inner = OsMemory.Default;
+    private int _failCommits;
+    private int _failDecommits;
+
+    /// <summary>Make the next <paramref name="count"/> commits fail as the OS does under strict overcommit.</summary>
+    public void FailNextCommits(int count) => Volatile.Write(ref _failCommits, count);
+
+    /// <summary>Make the next <paramref name="count"/> decommits fail.</summary>
+    public void FailNextDecommits(int count) => Volatile.Write(ref _failDecommits, count);
+
+    /// <summary>Refuse every mbind, as a kernel without NUMA policy support or a seccomp filter does.</summary>
+    public bool FailBinding { get; init; }
+
+    public int Commits { get; private set; }
+
+    public override nuint PageSize => _inner.PageSize;
+
+    // Claim NUMA support so that the heap binds its regions, and the binding can be refused.
+    public override bool SupportsNuma => true;
+
+    public override HugePageInfo HugePages => _inner.HugePages;
+
+    public override void* Reserve(nuint size, nuint alignment) => _inner.Reserve(size, alignment);
+
+    public override void Release(void* address, nuint size) => _inner.Release(address, size);
+
+    public override void Commit(void* address, nuint size)
+    {
+        if (Interlocked.Decrement(ref _failCommits) >= 0)
+        {
+            throw new OutOfMemoryException($"mprotect(0x{(nint)address:X}, {size}) failed: errno 12 (ENOMEM) [injected]");
+        }
+
+        Commits++;
+        _inner.Commit(address, size);
+    }
+
+    public override void Decommit(void* address, nuint size)
+    {
+        if (Interlocked.Decrement(ref _failDecommits) >= 0)
+        {
+            throw new InvalidOperationException($"madvise(0x{(nint)address:X}, {size}, MADV_DONTNEED) failed: errno 22 (EINVAL) [injected]");
+        }
+
+        _inner.Decommit(address, size);
+    }
+
+    public override bool TryBindToNode(void* address, nuint size, int osNode, bool strict, out int error)
+    {
+        if (FailBinding)
+        {
+            error = 1;
+            return false;
+        }
+
+        return _inner.TryBindToNode(address, size, osNode, strict, out error);
+    }
+
+    public override bool TryInterleave(void* address, nuint size, ReadOnlySpan<int> osNodes, out int error)
+    {
+        if (FailBinding)
+        {
+            error = 1;
+            return false;
+        }
+
+        return _inner.TryInterleave(address, size, osNodes, out error);
+    }
+
+    public override bool TryAdviseHugePages(void* address, nuint size, bool enable) => _inner.TryAdviseHugePages(address, size, enable);
+
+    public override void QueryPageNodes(ReadOnlySpan<nint> pages, Span<int> nodes) => _inner.QueryPageNodes(pages, nodes);
+
+    public override bool TrySetCurrentThreadAffinity(ReadOnlySpan<int> cpus, out int error) => _inner.TrySetCurrentThreadAffinity(cpus, out error);
+
+    public override (int Cpu, int Node) GetCurrentCpuAndNode() => _inner.GetCurrentCpuAndNode();
+
+    public override long GetResidentBytes(void* address, nuint size) => _inner.GetResidentBytes(address, size);
+}

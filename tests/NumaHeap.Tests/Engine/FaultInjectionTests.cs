@@ -1,0 +1,112 @@
+using System;
+using Xunit;
+
+namespace Numa.Tests.Engine;
+
+/// <summary>OS refusals surface as exceptions or documented degradation, and never damage the heap.</summary>
+public sealed unsafe class FaultInjectionTests
+{
+    [Fact]
+    public void CommitFailure_ThrowsOutOfMemory_AndTheNextAllocationSucceedsOnceItClears()
+    {
+        var os = new FaultInjectingOsMemory();
+        using Heap heap = TestHeaps.Create(os: os);
+        var live = (long*)heap.Alloc(64);
+        *live = 7;
+
+        // Each fresh 4 MiB of a region is committed on first use; a big block past it needs a commit.
+        os.FailNextCommits(1);
+        var error = Assert.Throws<OutOfMemoryException>(() => heap.Alloc(32 * 1024 * 1024));
+        Assert.Contains("errno 12", error.Message, StringComparison.Ordinal);
+        heap.Validate();
+
+        // The same for a new span of a class never used before.
+        os.FailNextCommits(1);
+        var spans = new System.Collections.Generic.List<nint>();
+        Assert.Throws<OutOfMemoryException>(() =>
+        {
+            for (int i = 0; i < 100_000; i++)
+            {
+                spans.Add((nint)heap.Alloc(200 * 1024));
+            }
+        });
+        heap.Validate();
+
+        var big = (byte*)heap.Alloc(32 * 1024 * 1024);
+        big[0] = 1;
+        Assert.Equal(7, *live);
+        foreach (nint block in spans)
+        {
+            heap.Free((void*)block);
+        }
+
+        heap.Free(big);
+        heap.Free(live);
+        heap.Trim();
+        heap.Validate();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    [Fact]
+    public void BindingFailure_LeavesMemoryUsable_AndReportsPlacementAsNotGuaranteed()
+    {
+        var os = new FaultInjectingOsMemory { FailBinding = true };
+        using Heap heap = TestHeaps.Create(simulatedNodes: 2, os: os);
+        NumaHeapStatistics statistics = heap.GetStatistics();
+        Assert.All(statistics.Nodes, node => Assert.False(node.PlacementGuaranteed));
+
+        var small = (byte*)heap.Allocate(100, NumaPlacement.OnNode(1));
+        var big = (byte*)heap.Allocate(1024 * 1024, NumaPlacement.Interleaved);
+        small[99] = 1;
+        big[1024 * 1024 - 1] = 1;
+        Assert.Equal(1, heap.GetNode(small));
+        Assert.Equal(NumaHeap.InterleavedNode, heap.GetNode(big));
+        heap.Free(small);
+        heap.Free(big);
+        heap.Validate();
+    }
+
+    [Fact]
+    public void DecommitFailure_OnTrim_Throws_AndLeavesTheRunCommittedAndReusable()
+    {
+        var os = new FaultInjectingOsMemory();
+        using Heap heap = TestHeaps.Create(os: os, purgeDelayMs: 60_000);
+        var block = (byte*)heap.Alloc(8 * 1024 * 1024);
+        new Span<byte>(block, 8 * 1024 * 1024).Fill(3);
+        heap.Free(block);
+
+        os.FailNextDecommits(1);
+        var error = Assert.Throws<InvalidOperationException>(heap.Trim);
+        Assert.Contains("MADV_DONTNEED", error.Message, StringComparison.Ordinal);
+        heap.Validate();
+        Assert.True(heap.GetStatistics().Nodes[0].CommittedBytes >= 8 * 1024 * 1024);
+
+        // Still dirty as far as the heap knows: a zeroed allocation must clear it.
+        var zeroed = (byte*)heap.AllocZeroed(8 * 1024 * 1024);
+        Assert.False(new ReadOnlySpan<byte>(zeroed, 8 * 1024 * 1024).ContainsAnyExcept((byte)0));
+        heap.Free(zeroed);
+
+        heap.Trim();
+        Assert.Equal(0, heap.GetStatistics().Nodes[0].CommittedBytes);
+        heap.Validate();
+    }
+
+    [Fact]
+    public void DecommitFailure_InTheBackgroundPurge_IsRecorded_AndRetriedByTrim()
+    {
+        var os = new FaultInjectingOsMemory();
+        using Heap heap = TestHeaps.Create(os: os, purgeDelayMs: 20);
+        os.FailNextDecommits(1);
+        heap.Free(heap.Alloc(4 * 1024 * 1024));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (heap.LastMaintenanceError is null && watch.ElapsedMilliseconds < 10_000)
+        {
+            System.Threading.Thread.Sleep(10);
+        }
+
+        Assert.IsType<InvalidOperationException>(heap.LastMaintenanceError);
+        heap.Validate();
+        heap.Trim();
+        Assert.Equal(0, heap.GetStatistics().Nodes[0].CommittedBytes);
+    }
+}
