@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Numa.Platform;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Numa.Tests.Engine;
+
+/// <summary>Where blocks really are, and the thread-placement modes.</summary>
+public sealed unsafe class PlacementTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void EveryRealNode_HoldsThePagesOfTheBlocksPlacedOnIt_AsTheKernelReports()
+    {
+        if (!OsMemory.Default.SupportsNuma)
+        {
+            output.WriteLine("No NUMA support in this kernel: placement cannot be queried.");
+            return;
+        }
+
+        using Heap heap = TestHeaps.Create(simulatedNodes: 0);
+        foreach (NumaNode node in heap.Topology.Nodes)
+        {
+            var blocks = new List<(nint Block, int Size)>
+            {
+                ((nint)heap.Allocate(64 * 1024, NumaPlacement.OnNode(node.Id)), 64 * 1024),
+                ((nint)heap.Allocate(4 * 1024 * 1024, NumaPlacement.OnNode(node.Id)), 4 * 1024 * 1024),
+            };
+
+            // A thread bound to the node allocates there with plain Alloc, small and big.
+            var thread = new Thread(() =>
+            {
+                heap.BindCurrentThread(node.Id);
+                blocks.Add(((nint)heap.Alloc(1000), 1000));
+                blocks.Add(((nint)heap.Alloc(2 * 1024 * 1024), 2 * 1024 * 1024));
+            });
+            thread.Start();
+            thread.Join();
+
+            foreach (var (block, size) in blocks)
+            {
+                Assert.Equal(node.Id, heap.GetNode((void*)block));
+                new Span<byte>((void*)block, size).Fill(1);
+                var pages = new List<nint>();
+                for (nint page = block & ~4095; page < block + size; page += 4096)
+                {
+                    pages.Add(page);
+                }
+
+                var nodes = new int[pages.Count];
+                OsMemory.Default.QueryPageNodes(pages.ToArray(), nodes);
+                Assert.All(nodes, osNode => Assert.Equal(node.OsNode, osNode));
+                heap.Free((void*)block);
+            }
+
+            output.WriteLine($"node {node.Id} (OS node {node.OsNode}): every page of {blocks.Count} blocks is on it");
+        }
+    }
+
+    [Fact]
+    public void InterleavedBlocks_AreSpreadOverEveryRealNode()
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 0);
+        const int Size = 16 * 1024 * 1024;
+        var block = (byte*)heap.Allocate(Size, NumaPlacement.Interleaved);
+        Assert.Equal(NumaHeap.InterleavedNode, heap.GetNode(block));
+        new Span<byte>(block, Size).Fill(1);
+        if (OsMemory.Default.SupportsNuma)
+        {
+            var pages = new nint[Size / 4096];
+            for (int i = 0; i < pages.Length; i++)
+            {
+                pages[i] = (nint)(block + (i * 4096));
+            }
+
+            var nodes = new int[pages.Length];
+            OsMemory.Default.QueryPageNodes(pages, nodes);
+            var seen = new HashSet<int>(nodes);
+            Assert.Equal(heap.Topology.NodeCount, seen.Count);
+        }
+
+        heap.Free(block);
+        heap.Validate();
+    }
+
+    [Fact]
+    public void MainThreadInterleaving_LastsUntilAnotherThreadAllocates()
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 2, interleaveMainThread: true);
+        var early = heap.Alloc(64);
+        Assert.Equal(NumaHeap.InterleavedNode, heap.GetNode(early));
+        Assert.Equal(NumaHeap.InterleavedNode, heap.CurrentNode);
+
+        var worker = new Thread(() => heap.Free(heap.Alloc(64)));
+        worker.Start();
+        worker.Join();
+
+        // Blocks already in the main thread's cache may still be handed out; once it refills, the
+        // main thread allocates on its own node again.
+        int interleaved = 0;
+        var blocks = new List<nint>();
+        for (int i = 0; i < 10_000; i++)
+        {
+            var block = heap.Alloc(64);
+            blocks.Add((nint)block);
+            interleaved += heap.GetNode(block) == NumaHeap.InterleavedNode ? 1 : 0;
+        }
+
+        Assert.True(interleaved < 1000, $"{interleaved} of 10,000 later allocations were still interleaved");
+        Assert.NotEqual(NumaHeap.InterleavedNode, heap.GetNode((void*)blocks[^1]));
+        foreach (nint block in blocks)
+        {
+            heap.Free((void*)block);
+        }
+
+        heap.Free(early);
+        heap.Validate();
+    }
+
+    [Fact]
+    public void RoundRobinBinding_SpreadsNewThreadsOverEveryNode()
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 4, bindThreadsRoundRobin: true);
+        var nodes = new int[8];
+        var threads = new Thread[nodes.Length];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int index = t;
+            threads[t] = new Thread(() =>
+            {
+                void* block = heap.Alloc(100);
+                nodes[index] = heap.GetNode(block);
+                heap.Free(block);
+            });
+            threads[t].Start();
+            threads[t].Join();
+        }
+
+        Assert.Equal([0, 1, 2, 3, 0, 1, 2, 3], nodes);
+    }
+}
