@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Numa.NodeHeaps;
@@ -23,6 +24,7 @@ internal sealed unsafe partial class Heap
     private int _roundRobinNode = -1;
     private readonly List<nint> _caches = new();
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void* AllocSlow(nuint byteCount, bool zeroed)
     {
         if (byteCount > SizeClassTable.MaxSmallSize)
@@ -64,6 +66,7 @@ internal sealed unsafe partial class Heap
         return block;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void FreeSlow(void* ptr)
     {
         if (ptr == null)
@@ -180,6 +183,7 @@ internal sealed unsafe partial class Heap
         OnSlowEvent(cache);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void OnListOverflow(ThreadCache* cache, int sizeClass)
     {
         ref readonly SizeClassInfo info = ref SizeClassTable.Get(sizeClass);
