@@ -21,6 +21,8 @@ internal sealed unsafe partial class Heap
 
     private readonly object _cachesLock = new();
     private int _mainThreadInterleaving;
+    private int _releasingCaches;
+    private bool _disposed;
     private int _roundRobinNode = -1;
     private readonly List<nint> _caches = new();
 
@@ -351,14 +353,27 @@ internal sealed unsafe partial class Heap
         lock (_cachesLock)
         {
             _caches.Remove((nint)cache);
+            if (_disposed)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _releasingCaches);
         }
 
-        CollectRemote(cache);
-        FlushLists(cache);
-        _regions[cache->Node].AddThreadCounters(cache->LocalFrees, cache->RemoteFreesSent);
-        NativeMemory.Free(cache->Remote);
-        cache->Remote = null;
-        cache->HeapId = 0;
+        try
+        {
+            CollectRemote(cache);
+            FlushLists(cache);
+            _regions[cache->Node].AddThreadCounters(cache->LocalFrees, cache->RemoteFreesSent);
+        }
+        finally
+        {
+            NativeMemory.Free(cache->Remote);
+            cache->Remote = null;
+            cache->HeapId = 0;
+            Interlocked.Decrement(ref _releasingCaches);
+        }
     }
 
     // Sends every pending remote chain of a cache home; callable from any thread.

@@ -162,12 +162,32 @@ internal sealed unsafe partial class Heap : IDisposable
     /// <summary>Releases the reservation. Only for heaps that no thread uses any more (tests).</summary>
     public void Dispose()
     {
-        _maintenance.Dispose();
-        SpanDescriptors.Release();
+        using (var timerDone = new ManualResetEvent(false))
+        {
+            if (_maintenance.Dispose(timerDone))
+            {
+                timerDone.WaitOne();
+            }
+        }
+
         lock (s_registryLock)
         {
             s_heaps[_id] = null;
         }
+
+        // A finalizer may be returning a dead thread's cache right now: wait until it is done.
+        lock (_cachesLock)
+        {
+            _disposed = true;
+        }
+
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _releasingCaches) != 0)
+        {
+            spinner.SpinOnce();
+        }
+
+        SpanDescriptors.Release();
 
         _os.Release(_map, _mapBytes);
         _os.Release((void*)_base, _size);
