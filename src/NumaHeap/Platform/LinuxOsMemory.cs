@@ -38,14 +38,27 @@ internal sealed unsafe class LinuxOsMemory : OsMemory
     /// <inheritdoc />
     /// <remarks>
     /// <c>MAP_NORESERVE</c> keeps the reservation out of the overcommit accounting; <see cref="Commit"/>
-    /// is where the kernel charges (and, under strict overcommit, refuses) memory.
+    /// is where the kernel charges (and, under strict overcommit, refuses) memory. The reservation is
+    /// also marked <c>MADV_DONTDUMP</c> and each committed range <c>MADV_DODUMP</c> (as the .NET GC does):
+    /// a core dump of a crashing process then holds the heap's memory but not hundreds of GiB of
+    /// reserved address space, which would take minutes to write and fill the disk.
     /// </remarks>
-    public override void* Reserve(nuint size, nuint alignment) =>
-        UnixMemory.Reserve(size, alignment, PageSize, Libc.MAP_PRIVATE | LinuxKernel.MAP_ANONYMOUS | LinuxKernel.MAP_NORESERVE, ReserveFlagNames);
+    public override void* Reserve(nuint size, nuint alignment)
+    {
+        void* reservation = UnixMemory.Reserve(size, alignment, PageSize, Libc.MAP_PRIVATE | LinuxKernel.MAP_ANONYMOUS | LinuxKernel.MAP_NORESERVE, ReserveFlagNames);
+
+        // Best effort: a kernel without the advice only loses the smaller core dump.
+        _ = Libc.Madvise(reservation, (size + PageSize - 1) & ~(PageSize - 1), LinuxKernel.MADV_DONTDUMP);
+        return reservation;
+    }
 
     public override void Release(void* address, nuint size) => UnixMemory.Release(address, size);
 
-    public override void Commit(void* address, nuint size) => UnixMemory.Commit(address, size);
+    public override void Commit(void* address, nuint size)
+    {
+        UnixMemory.Commit(address, size);
+        _ = Libc.Madvise(address, size, LinuxKernel.MADV_DODUMP);
+    }
 
     public override void Decommit(void* address, nuint size)
     {

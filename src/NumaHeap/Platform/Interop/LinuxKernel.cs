@@ -14,6 +14,12 @@ internal static unsafe class LinuxKernel
     public const int MADV_HUGEPAGE = 14;
     public const int MADV_NOHUGEPAGE = 15;
 
+    /// <summary><c>MADV_DONTDUMP</c>: leave the range out of core dumps.</summary>
+    public const int MADV_DONTDUMP = 16;
+
+    /// <summary><c>MADV_DODUMP</c>: undo <see cref="MADV_DONTDUMP"/>.</summary>
+    public const int MADV_DODUMP = 17;
+
     public const int MPOL_DEFAULT = 0;
     public const int MPOL_PREFERRED = 1;
     public const int MPOL_BIND = 2;
