@@ -89,7 +89,7 @@ internal sealed unsafe partial class Heap
                 FreeSmall(ptr, offset, entry);
                 return;
             case PageKind.BigHead when (offset & PageMask) == 0:
-                FreeBig(ptr, entry);
+                FreeBig(ptr);
                 return;
             default:
                 ThrowForBadPointer(ptr);
@@ -529,23 +529,45 @@ internal sealed unsafe partial class Heap
                 }
 
             case PageKind.BigHead:
-            case PageKind.BigBody:
-                {
-                    nuint page = (nuint)ptr & ~PageMask;
-                    while (EntryOf(page).Kind != PageKind.BigHead)
-                    {
-                        page -= PageSize;
-                    }
-
-                    ThrowHelper.ThrowInteriorPointer(ptr, page);
-                    break;
-                }
+                ThrowHelper.ThrowInteriorPointer(ptr, (nuint)ptr & ~PageMask);
+                break;
 
             case PageKind.FreeHead:
-            case PageKind.FreeBody:
-            case PageKind.FreeTail:
                 ThrowHelper.ThrowNotAllocated(ptr);
                 break;
+
+            default:
+                {
+                    // Inside a run, only the run's first page says what the run is (see PageHeap's
+                    // remarks): walk back to it. An error path, so a walk over a long run is fine.
+                    int region = RegionOf(ptr);
+                    nuint regionStart = _base + ((nuint)region << _regionShift);
+                    if ((nuint)ptr >= _regions[region].Pages.Top)
+                    {
+                        break;
+                    }
+
+                    for (nuint page = ((nuint)ptr & ~PageMask) - PageSize; page >= regionStart; page -= PageSize)
+                    {
+                        ref PageEntry head = ref EntryOf(page);
+                        if (head.Kind == PageKind.BigHead && (nuint)ptr < page + (head.Value << PageShift))
+                        {
+                            ThrowHelper.ThrowInteriorPointer(ptr, page);
+                        }
+
+                        if (head.Kind == PageKind.FreeHead && (nuint)ptr < page + (head.Value << PageShift))
+                        {
+                            ThrowHelper.ThrowNotAllocated(ptr);
+                        }
+
+                        if (head.Kind is not (PageKind.Unused or PageKind.FreeBody))
+                        {
+                            break;
+                        }
+                    }
+
+                    break;
+                }
         }
 
         ThrowHelper.ThrowForeignPointer(ptr);

@@ -14,7 +14,15 @@ namespace Numa.PageHeap;
 /// reused best-fit before the region's frontier moves, and go back to the OS only after
 /// <see cref="PurgeDelayMs"/> or on <see cref="Purge(bool)"/> with force.
 /// </summary>
-/// <remarks>All members take the instance's lock; callers never hold it.</remarks>
+/// <remarks>
+/// All members take the instance's lock; callers never hold it. Only run boundaries are exact in the
+/// page map: a big block has its head entry, a free run its head and tail; body entries are left as
+/// they were (<see cref="PageKind.FreeBody"/> or <see cref="PageKind.Unused"/>), so that taking and freeing a 32 MiB block writes
+/// two entries instead of four thousand. Free only ever trusts a head entry, and a head is cleared
+/// whenever its run ends, so a stale body entry can only make a bad pointer fail, never succeed.
+/// Span pages are the exception: every one of them says which span it belongs to, and they are
+/// cleared when the span goes.
+/// </remarks>
 internal sealed unsafe class PageHeap
 {
     /// <summary>The frontier is committed in steps of this many bytes, to keep mprotect calls and VMAs few.</summary>
@@ -73,9 +81,7 @@ internal sealed unsafe class PageHeap
             nuint start = AllocateRun(pages, alignPages, out zeroed);
             if (start != 0)
             {
-                ref PageEntry head = ref Entry(start);
-                head = new PageEntry { Kind = PageKind.BigHead, Value = pages };
-                Fill(start + PageSize, pages - 1, new PageEntry { Kind = PageKind.BigBody });
+                Entry(start) = new PageEntry { Kind = PageKind.BigHead, Value = pages };
                 _bigLiveBytes += pages << PageShift;
             }
 
@@ -83,14 +89,23 @@ internal sealed unsafe class PageHeap
         }
     }
 
-    /// <summary>Frees the big block at <paramref name="start"/> whose head entry says it has <paramref name="pages"/> pages.</summary>
-    public void FreeBig(nuint start, nuint pages)
+    /// <summary>Frees the big block at <paramref name="start"/>.</summary>
+    /// <returns>False when <paramref name="start"/> is no longer the head of a big block: another thread freed it first.</returns>
+    public bool FreeBig(nuint start)
     {
         lock (_lock)
         {
-            Debug.Assert(Entry(start).Kind == PageKind.BigHead && Entry(start).Value == pages);
+            // The caller saw a head without the lock; a racing double free sees it gone here.
+            ref PageEntry head = ref Entry(start);
+            if (head.Kind != PageKind.BigHead)
+            {
+                return false;
+            }
+
+            nuint pages = head.Value;
             _bigLiveBytes -= pages << PageShift;
-            FreeRunLocked(start, pages);
+            FreeRunLocked(start, pages, clearBody: false);
+            return true;
         }
     }
 
@@ -130,7 +145,6 @@ internal sealed unsafe class PageHeap
             }
 
             Entry(start).Value = newPages;
-            Fill(next, extra, new PageEntry { Kind = PageKind.BigBody });
             _bigLiveBytes += extra << PageShift;
             return true;
         }
@@ -144,7 +158,7 @@ internal sealed unsafe class PageHeap
         {
             Entry(start).Value = newPages;
             _bigLiveBytes -= (oldPages - newPages) << PageShift;
-            FreeRunLocked(start + (newPages << PageShift), oldPages - newPages);
+            FreeRunLocked(start + (newPages << PageShift), oldPages - newPages, clearBody: false);
         }
     }
 
@@ -170,7 +184,7 @@ internal sealed unsafe class PageHeap
         lock (_lock)
         {
             _spanBytes -= pages << PageShift;
-            FreeRunLocked(start, pages);
+            FreeRunLocked(start, pages, clearBody: true);
         }
     }
 
@@ -255,7 +269,7 @@ internal sealed unsafe class PageHeap
                             Check(tail.Kind == PageKind.FreeTail && tail.Value == pages, page, "free run tail does not match its head");
                             for (nuint i = 1; i + 1 < pages; i++)
                             {
-                                Check(Entry(page + (i << PageShift)).Kind == PageKind.FreeBody, page, "free run body page is not marked free");
+                                Check(IsBodyKind(Entry(page + (i << PageShift)).Kind), page, "free run body page holds a run boundary or a span page");
                             }
                         }
 
@@ -269,7 +283,7 @@ internal sealed unsafe class PageHeap
                         Check(pages > 0 && page + (pages << PageShift) <= _top, page, "big block overruns the frontier");
                         for (nuint i = 1; i < pages; i++)
                         {
-                            Check(Entry(page + (i << PageShift)).Kind == PageKind.BigBody, page, "big block body page is not marked");
+                            Check(IsBodyKind(Entry(page + (i << PageShift)).Kind), page, "big block body page holds a run boundary or a span page");
                         }
 
                         big += pages << PageShift;
@@ -296,6 +310,9 @@ internal sealed unsafe class PageHeap
             Check(spans == _spanBytes, _start, $"span bytes {_spanBytes} counted, {spans} found");
         }
     }
+
+    // What a page inside a run may say: anything but a run boundary or a span page.
+    private static bool IsBodyKind(PageKind kind) => kind is PageKind.Unused or PageKind.FreeBody;
 
     private static void Check(bool condition, nuint page, string problem)
     {
@@ -351,16 +368,26 @@ internal sealed unsafe class PageHeap
         if (alignedTop > oldTop)
         {
             // The alignment gap was never touched: a clean free run.
-            FreeRunLocked(oldTop, (alignedTop - oldTop) >> PageShift, FreeRunFlags.None);
+            FreeRunLocked(oldTop, (alignedTop - oldTop) >> PageShift, clearBody: false, FreeRunFlags.None);
         }
 
         zeroed = true;
         return alignedTop;
     }
 
-    private void FreeRunLocked(nuint start, nuint pages, FreeRunFlags flags = FreeRunFlags.Dirty)
+    // clearBody: span pages must stop naming their span; big-block and unused pages need only their
+    // first entry cleared (see the remarks on the class).
+    private void FreeRunLocked(nuint start, nuint pages, bool clearBody, FreeRunFlags flags = FreeRunFlags.Dirty)
     {
-        Fill(start, pages, new PageEntry { Kind = PageKind.FreeBody });
+        if (clearBody)
+        {
+            Fill(start, pages, new PageEntry { Kind = PageKind.FreeBody });
+        }
+        else
+        {
+            Entry(start) = new PageEntry { Kind = PageKind.FreeBody };
+        }
+
         nuint end = start + (pages << PageShift);
 
         // Merge with the run that ends just before this one.
