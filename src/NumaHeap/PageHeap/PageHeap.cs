@@ -389,6 +389,7 @@ internal sealed unsafe class PageHeap
         }
 
         nuint end = start + (pages << PageShift);
+        uint now = (uint)Environment.TickCount;
 
         // Merge with the run that ends just before this one.
         if (start > _start)
@@ -399,6 +400,7 @@ internal sealed unsafe class PageHeap
             if (leftPages != 0)
             {
                 nuint leftStart = start - (leftPages << PageShift);
+                PurgeIfDue(leftStart, leftPages, now);
                 FreeRunFlags leftFlags = Entry(leftStart).Flags;
                 RemoveFreeRun(leftStart, leftPages, leftFlags);
                 flags |= leftFlags & FreeRunFlags.Dirty;
@@ -413,6 +415,7 @@ internal sealed unsafe class PageHeap
             if (after.Kind == PageKind.FreeHead)
             {
                 nuint rightPages = after.Value;
+                PurgeIfDue(end, rightPages, now);
                 FreeRunFlags rightFlags = after.Flags;
                 RemoveFreeRun(end, rightPages, rightFlags);
                 flags |= rightFlags & FreeRunFlags.Dirty;
@@ -420,10 +423,32 @@ internal sealed unsafe class PageHeap
             }
         }
 
-        AddFreeRun(start, (end - start) >> PageShift, flags, (uint)Environment.TickCount);
+        AddFreeRun(start, (end - start) >> PageShift, flags, now);
         if (PurgeDelayMs == 0 && (flags & FreeRunFlags.Dirty) != 0)
         {
             PurgeRun(new FreeRun((end - start) >> PageShift, start), ref Entry(start), wholePages: !_hugePages);
+        }
+    }
+
+    // The merged run takes the age of the block just freed, so a neighbour whose pages are due for
+    // the decay purge gets it now: otherwise a region where frees keep landing next to old free
+    // runs would keep those pages resident for ever.
+    private void PurgeIfDue(nuint start, nuint pages, uint now)
+    {
+        ref PageEntry head = ref Entry(start);
+        if ((head.Flags & (FreeRunFlags.Dirty | FreeRunFlags.Purged)) != FreeRunFlags.Dirty || now - head.Aux < (uint)PurgeDelayMs)
+        {
+            return;
+        }
+
+        try
+        {
+            PurgeRun(new FreeRun(pages, start), ref head, wholePages: !_hugePages);
+        }
+        catch (InvalidOperationException)
+        {
+            // The free must succeed: a refused madvise leaves the pages committed, and the merged
+            // run is purged (and the refusal reported) by the decay purge later.
         }
     }
 

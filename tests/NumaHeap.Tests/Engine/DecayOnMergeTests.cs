@@ -1,0 +1,76 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Numa.Platform;
+using Xunit;
+
+namespace Numa.Tests.Engine;
+
+/// <summary>
+/// A page allocator on its own (no maintenance timer), to show that merging a freed block into an
+/// old free run does not make the old run's pages young again: pages past the decay delay are
+/// purged when they merge, pages younger than it stay resident for reuse.
+/// </summary>
+public sealed unsafe class DecayOnMergeTests : IDisposable
+{
+    private const int Page = 8192;
+    private const int RunPages = 64;
+    private const nuint RegionSize = 64 * 1024 * 1024;
+    private readonly OsMemory _os = OsMemory.Default;
+    private readonly void* _region;
+    private readonly PageEntry* _map;
+
+    public DecayOnMergeTests()
+    {
+        _region = _os.Reserve(RegionSize, 2 * 1024 * 1024);
+        _map = (PageEntry*)NativeMemory.AllocZeroed(RegionSize / Page, (nuint)sizeof(PageEntry));
+    }
+
+    public void Dispose()
+    {
+        NativeMemory.Free(_map);
+        _os.Release(_region, RegionSize);
+    }
+
+    [Fact]
+    public void AFreeNextToARunPastTheDecayDelay_PurgesThatRun()
+    {
+        PageHeap.PageHeap pages = Create(purgeDelayMs: 50);
+        (nuint old, nuint fresh) = FreeOldRunThenNeighbour(pages, waitMs: 120);
+
+        Assert.Equal(0, _os.GetResidentBytes((void*)old, RunPages * Page));
+        Assert.Equal(RunPages * Page, _os.GetResidentBytes((void*)fresh, RunPages * Page));
+        Assert.Equal(1, pages.GetCounters().FreeRuns);
+        pages.Validate(static (_, _) => { });
+    }
+
+    [Fact]
+    public void AFreeNextToARunYoungerThanTheDecayDelay_KeepsItResident()
+    {
+        PageHeap.PageHeap pages = Create(purgeDelayMs: 60_000);
+        (nuint old, nuint fresh) = FreeOldRunThenNeighbour(pages, waitMs: 0);
+
+        Assert.Equal(RunPages * Page, _os.GetResidentBytes((void*)old, RunPages * Page));
+        Assert.Equal(RunPages * Page, _os.GetResidentBytes((void*)fresh, RunPages * Page));
+        Assert.Equal(0, pages.GetCounters().Purges);
+        pages.Validate(static (_, _) => { });
+    }
+
+    private PageHeap.PageHeap Create(int purgeDelayMs) =>
+        new(_os, _map, (nuint)_region, (nuint)_region, RegionSize, hugePages: false, purgeDelayMs);
+
+    // Two adjacent blocks and a fence: the first is freed, then after waitMs the second, which merges with it.
+    private static (nuint Old, nuint Fresh) FreeOldRunThenNeighbour(PageHeap.PageHeap pages, int waitMs)
+    {
+        nuint old = pages.AllocateBig(RunPages, 1, out _);
+        nuint fresh = pages.AllocateBig(RunPages, 1, out _);
+        _ = pages.AllocateBig(RunPages, 1, out _);
+        Assert.Equal(old + (RunPages * Page), fresh);
+        new Span<byte>((void*)old, RunPages * Page * 2).Fill(0x5A);
+
+        Assert.True(pages.FreeBig(old));
+        Thread.Sleep(waitMs);
+        Assert.True(pages.FreeBig(fresh));
+        return (old, fresh);
+    }
+}
