@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Threading;
+using Numa;
 
 namespace Numa.Samples.ServiceMigration;
 
@@ -30,7 +31,7 @@ internal sealed unsafe class BlobCache : IDisposable
     /// <summary>Stores a copy of <paramref name="value"/> under <paramref name="key"/>, replacing what was there.</summary>
     public void Put(int key, ReadOnlySpan<byte> value)
     {
-        byte* memory = (byte*)NativeMemory.Alloc((nuint)value.Length);
+        byte* memory = (byte*)NumaHeap.Alloc((nuint)value.Length);
         value.CopyTo(new Span<byte>(memory, value.Length));
         var blob = new Blob((nint)memory, value.Length, Checksum(value));
         Interlocked.Add(ref _bytes, value.Length);
@@ -51,7 +52,7 @@ internal sealed unsafe class BlobCache : IDisposable
         }
 
         int length = old.Length + tail.Length;
-        byte* memory = (byte*)NativeMemory.Realloc((void*)old.Memory, (nuint)length);
+        byte* memory = (byte*)NumaHeap.Realloc((void*)old.Memory, (nuint)length);
         tail.CopyTo(new Span<byte>(memory + old.Length, tail.Length));
         Interlocked.Add(ref _bytes, tail.Length);
         var blob = new Blob((nint)memory, length, Checksum(new ReadOnlySpan<byte>(memory, length)));
@@ -123,7 +124,7 @@ internal sealed unsafe class BlobCache : IDisposable
     private void Release(Blob blob)
     {
         Interlocked.Add(ref _bytes, -blob.Length);
-        NativeMemory.Free((void*)blob.Memory);
+        NumaHeap.Free((void*)blob.Memory);
     }
 
     // Over capacity: drop other entries of the same partition until the cache fits, as a bounded cache does.

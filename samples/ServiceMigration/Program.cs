@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
+using Numa;
 using Numa.Samples.ServiceMigration;
 
 // A service-like program: request workers put, read, append to and delete values of a blob cache
@@ -9,7 +10,7 @@ using Numa.Samples.ServiceMigration;
 int requestsPerWorker = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
 int workers = Math.Max(2, Environment.ProcessorCount);
 const int KeysPerWorker = 4096;
-using var cache = new BlobCache(capacityBytes: 256L << 20, partitions: workers);
+var cache = new BlobCache(capacityBytes: 256L << 20, partitions: workers);
 long reads = 0;
 
 var watch = Stopwatch.StartNew();
@@ -62,3 +63,18 @@ watch.Stop();
 Console.WriteLine($"{workers} workers served {(long)workers * requestsPerWorker:N0} requests in {watch.Elapsed.TotalMilliseconds:N0} ms " +
     $"({workers * requestsPerWorker / watch.Elapsed.TotalSeconds:N0} requests/s); {reads:N0} reads hit.");
 Console.WriteLine($"The cache holds {cache.Count:N0} values, {cache.Bytes / (1024.0 * 1024):N1} MiB.");
+
+// Where the memory was, per node, while the cache was full; then everything freed and trimmed.
+NumaHeapStatistics full = NumaHeap.GetStatistics();
+cache.Dispose();
+NumaHeap.Trim();
+NumaHeapStatistics empty = NumaHeap.GetStatistics();
+Console.WriteLine("node  live-bytes(full)  committed(full)  local-frees  remote-sent  remote-received  live-bytes(empty)");
+for (int n = 0; n < full.Nodes.Count; n++)
+{
+    NumaNodeStatistics f = full.Nodes[n];
+    NumaNodeStatistics e = empty.Nodes[n];
+    Console.WriteLine($"{f.Node,4}  {f.LiveBytes,16:N0}  {f.CommittedBytes,15:N0}  {e.LocalFrees,11:N0}  {e.RemoteFreesSent,11:N0}  {e.RemoteFreesReceived,15:N0}  {e.LiveBytes,17:N0}");
+}
+
+return empty.LiveBytes == 0 ? 0 : 1;
