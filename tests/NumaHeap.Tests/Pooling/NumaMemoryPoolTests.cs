@@ -1,6 +1,8 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.IO.Pipelines;
+using System.Threading;
 using System.Threading.Tasks;
 using Numa.Tests.Engine;
 using Numa.Tests.Platform;
@@ -152,6 +154,66 @@ public sealed class NumaMemoryPoolTests
         Assert.Throws<ObjectDisposedException>(() => pool.Rent());
         Assert.Equal(Block, heap.GetStatistics().LiveBytes);
         outstanding.Dispose();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    [Fact]
+    public void ThreadsOfSeveralNodes_RentingAndDisposingAtOnce_NeverShareABlock()
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 4, checks: true);
+        var pool = new NumaMemoryPool(heap, Block, 8, TimeSpan.Zero);
+        var threads = new Thread[4];
+        Exception? failure = null;
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int node = t;
+            threads[t] = new Thread(() =>
+            {
+                try
+                {
+                    heap.BindCurrentThread(node);
+                    var held = new Queue<(IMemoryOwner<byte> Owner, byte Tag)>();
+                    var random = new Random(node);
+                    for (int i = 0; i < 5000; i++)
+                    {
+                        // Each buffer is filled with its own tag and checked before it goes back:
+                        // a block handed to two renters at once would show the other's tag.
+                        byte tag = (byte)random.Next(256);
+                        IMemoryOwner<byte> owner = pool.Rent(random.Next(2) == 0 ? -1 : random.Next(1, 3 * Block));
+                        owner.Memory.Span.Fill(tag);
+                        held.Enqueue((owner, tag));
+                        if (held.Count > 16 || random.Next(4) == 0)
+                        {
+                            (IMemoryOwner<byte> old, byte oldTag) = held.Dequeue();
+                            Assert.False(old.Memory.Span.ContainsAnyExcept(oldTag));
+                            old.Dispose();
+                        }
+                    }
+
+                    while (held.Count > 0)
+                    {
+                        (IMemoryOwner<byte> old, byte oldTag) = held.Dequeue();
+                        Assert.False(old.Memory.Span.ContainsAnyExcept(oldTag));
+                        old.Dispose();
+                    }
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            });
+            threads[t].Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            thread.Join();
+        }
+
+        Assert.Null(failure);
+        Assert.True(pool.CachedBytes <= 4 * 8 * Block);
+        pool.Dispose();
+        heap.Trim();
         Assert.Equal(0, heap.GetStatistics().LiveBytes);
     }
 
