@@ -64,6 +64,7 @@ public sealed unsafe class NumaHeapMetricsTests
         {
             heap.BindCurrentThread(1);
             big = (nint)heap.Alloc(Big);
+            new Span<byte>((void*)big, Big).Fill(1);
             small = (nint)heap.Alloc(64);
         });
 
@@ -71,6 +72,11 @@ public sealed unsafe class NumaHeapMetricsTests
         Assert.True(before[("numaheap.live_bytes", "1")] >= Big + 64, $"node 1 live bytes {before[("numaheap.live_bytes", "1")]}");
         Assert.Equal(0, before[("numaheap.live_bytes", "0")]);
         Assert.True(before[("numaheap.committed_bytes", "1")] >= Big);
+
+        // The totals of the statistics agree with the per-node measurements.
+        NumaHeapStatistics statistics = heap.GetStatistics();
+        Assert.Equal(before[("numaheap.live_bytes", "0")] + before[("numaheap.live_bytes", "1")] + before[("numaheap.live_bytes", "interleaved")], statistics.LiveBytes);
+        Assert.True(statistics.ResidentBytes == -1 || statistics.ResidentBytes >= Big, $"resident {statistics.ResidentBytes}");
 
         // A thread on node 0 frees node 1's blocks: node 0 sends remote frees, node 1 receives them.
         DedicatedThread.Run(() =>
