@@ -236,10 +236,7 @@ public sealed class NumaMemoryPoolTests
             {
                 Memory<byte> memory = pipe.Writer.GetMemory(1000);
                 int chunk = Math.Min(Math.Min(memory.Length, 3000), Total - written);
-                for (int i = 0; i < chunk; i++)
-                {
-                    memory.Span[i] = (byte)((written + i) * 31);
-                }
+                Fill(memory.Span[..chunk], written);
 
                 pipe.Writer.Advance(chunk);
                 written += chunk;
@@ -258,7 +255,10 @@ public sealed class NumaMemoryPoolTests
                 ReadOnlySpan<byte> span = segment.Span;
                 for (int i = 0; i < span.Length; i++)
                 {
-                    Assert.Equal((byte)((read + i) * 31), span[i]);
+                    if (span[i] != (byte)((read + i) * 31))
+                    {
+                        Assert.Fail($"Byte {read + i} came out of the pipe as {span[i]}, not {(byte)((read + i) * 31)}.");
+                    }
                 }
 
                 read += span.Length;
@@ -280,6 +280,14 @@ public sealed class NumaMemoryPoolTests
         Assert.Equal(pool.CachedBytes, heap.GetStatistics().LiveBytes);
         pool.Dispose();
         Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    private static void Fill(Span<byte> span, long offset)
+    {
+        for (int i = 0; i < span.Length; i++)
+        {
+            span[i] = (byte)((offset + i) * 31);
+        }
     }
 
     private static unsafe nint AddressOf(IMemoryOwner<byte> owner)
