@@ -81,7 +81,7 @@ internal sealed unsafe partial class Heap : IDisposable
     }
 
     /// <summary>The process-wide heap behind <see cref="NumaHeap"/>, configured from the environment.</summary>
-    public static Heap Default { get; } = new(HeapOptions.FromEnvironment());
+    public static Heap Default { get; } = CreateDefault();
 
     /// <summary>The options the heap was built with.</summary>
     public HeapOptions Options { get; }
@@ -218,6 +218,14 @@ internal sealed unsafe partial class Heap : IDisposable
             s_heaps[id] = heap;
             return id;
         }
+    }
+
+    // The process-wide heap publishes its "NumaHeap" meter as it is created, so that metrics tools see it with no code.
+    private static Heap CreateDefault()
+    {
+        var heap = new Heap(HeapOptions.FromEnvironment());
+        NumaHeapMetrics.PublishDefault(heap);
+        return heap;
     }
 
     private static NumaTopology ReadTopology(int simulatedNodes)

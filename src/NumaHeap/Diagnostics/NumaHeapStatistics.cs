@@ -20,6 +20,21 @@ public sealed class NumaHeapStatistics
     /// <summary>Committed bytes over every node and the interleaved heap.</summary>
     public long CommittedBytes => Sum(static n => n.CommittedBytes);
 
+    /// <summary>Resident bytes over every node and the interleaved heap; -1 when the OS does not report them.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            bool unknown = Interleaved.ResidentBytes < 0;
+            foreach (NumaNodeStatistics node in Nodes)
+            {
+                unknown |= node.ResidentBytes < 0;
+            }
+
+            return unknown ? -1 : Sum(static n => n.ResidentBytes);
+        }
+    }
+
     /// <summary>Bytes cached in threads over every node and the interleaved heap.</summary>
     public long CachedInThreadsBytes => Sum(static n => n.CachedInThreadsBytes);
 
