@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using Numa.Platform;
 using Numa.SizeClasses;
 using Numa.Tests.Engine;
+using Numa.Tests.Platform;
 using Numa.Tests.Stress;
 using Xunit;
 using Xunit.Abstractions;
@@ -59,6 +61,48 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
         {
             StopWorkers(workers);
         }
+
+        Settle(heap);
+    }
+
+    [Fact]
+    public void AllocateOnNode_GivesThatNodesBlocks_AfterAnUnboundThreadMovedToAnotherNode()
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 2);
+        int[] cpus0 = [.. heap.Topology.Nodes[0].Cpus];
+        int[] cpus1 = [.. heap.Topology.Nodes[1].Cpus];
+        if (cpus0.Length == 0 || cpus1.Length == 0)
+        {
+            output.WriteLine("One CPU: a thread cannot move between simulated nodes.");
+            return;
+        }
+
+        DedicatedThread.Run(() =>
+        {
+            if (!OsMemory.Default.TrySetCurrentThreadAffinity(cpus1, out int error))
+            {
+                output.WriteLine($"sched_setaffinity is not available here (errno {error}).");
+                return;
+            }
+
+            // An unbound thread on node 1's CPUs: its cache fills with node 1's blocks.
+            RefreshProcessorId();
+            var blocks = new List<nint> { (nint)heap.Alloc(64) };
+            Assert.Equal(1, heap.GetNode((void*)blocks[0]));
+
+            // The OS moves it to node 0's CPUs; blocks asked of node 1 must still be node 1's when its
+            // cache runs dry and the refill finds the thread on node 0.
+            Assert.True(OsMemory.Default.TrySetCurrentThreadAffinity(cpus0, out error), $"errno {error}");
+            RefreshProcessorId();
+            for (int i = 0; i < 1000; i++)
+            {
+                void* block = heap.Allocate(64, NumaPlacement.OnNode(1));
+                blocks.Add((nint)block);
+                Assert.Equal(1, heap.GetNode(block));
+            }
+
+            FreeAll(heap, blocks);
+        });
 
         Settle(heap);
     }
@@ -433,6 +477,15 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
         }
 
         Settle(heap);
+    }
+
+    // Thread.GetCurrentProcessorId caches the CPU for a number of calls: use them up after a move.
+    private static void RefreshProcessorId()
+    {
+        for (int i = 0; i < 10_000; i++)
+        {
+            Thread.GetCurrentProcessorId();
+        }
     }
 
     private static NodeWorker[] StartWorkers(Heap heap, int nodes)
