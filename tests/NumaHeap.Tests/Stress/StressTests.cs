@@ -17,14 +17,14 @@ public sealed class StressTests(ITestOutputHelper output)
     [InlineData(4)]
     public void RandomTransfersAcrossThreadsAndNodes_KeepEveryBlockIntact_AndLeaveNothingBehind(int nodes)
     {
-        Run(new StressSettings { Threads = 4, Rounds = 8, OperationsPerThread = 3000 }, nodes, checks: false);
+        Run(new StressSettings { Threads = 4, Rounds = 10, OperationsPerThread = 5000 }, nodes, checks: false);
     }
 
     [Fact]
     public void RandomTransfersWithChecksOn_KeepEveryBlockIntact_AndLeaveNothingBehind()
     {
         // Checks put every free through canary, double-free and free-list checks: fewer operations.
-        Run(new StressSettings { Threads = 4, Rounds = 4, OperationsPerThread = 2000, MaxSize = 1024 * 1024 }, nodes: 2, checks: true);
+        Run(new StressSettings { Threads = 4, Rounds = 6, OperationsPerThread = 3000, MaxSize = 1024 * 1024 }, nodes: 2, checks: true);
     }
 
     private void Run(StressSettings defaults, int nodes, bool checks)
