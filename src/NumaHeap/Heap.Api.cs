@@ -122,14 +122,23 @@ internal sealed unsafe partial class Heap
                 return Alloc(byteCount);
         }
 
-        if (region == CurrentRegion())
-        {
-            return Alloc(byteCount);
-        }
-
         if (byteCount > SizeClassTable.MaxSmallSize)
         {
             return AllocBig(byteCount, PageSize, zeroed: false, region);
+        }
+
+        if (region == CurrentRegion())
+        {
+            // The thread's cache holds the target node's blocks, unless the refill this takes finds
+            // the thread on another node's CPUs and moves the cache there: then the block is the
+            // new node's, and goes back to its cache.
+            void* local = Alloc(byteCount);
+            if (RegionOf(local) == region)
+            {
+                return local;
+            }
+
+            Free(local);
         }
 
         // The thread's cache holds its own node's blocks only: take one block from the target node heap.

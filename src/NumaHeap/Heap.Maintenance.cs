@@ -60,8 +60,7 @@ internal sealed unsafe partial class Heap
         Volatile.Write(ref _maintenanceArmed, 0);
         try
         {
-            CollectAllRemote();
-            bool pending = false;
+            bool pending = CollectAllRemote();
             foreach (NodeHeaps.NodeHeap node in _regions)
             {
                 pending |= node.Pages.Purge(force: false);
@@ -79,14 +78,24 @@ internal sealed unsafe partial class Heap
         }
     }
 
-    private void CollectAllRemote()
+    // Sends every thread's pending remote chains home; true when some thread has new ones already.
+    private bool CollectAllRemote()
     {
+        bool pending = false;
         lock (_cachesLock)
         {
-            foreach (nint cache in _caches)
+            foreach (nint handle in _caches)
             {
-                CollectRemote((ThreadCache*)cache);
+                var cache = (ThreadCache*)handle;
+                CollectRemote(cache);
+
+                // The owner may have added to a chain this pass had already emptied. Its free found
+                // the pending count above zero and armed nothing, so another pass must follow, or the
+                // chain would wait for the thread's next remote free, which an idle thread never makes.
+                pending |= Volatile.Read(ref cache->RemotePending) != 0;
             }
         }
+
+        return pending;
     }
 }

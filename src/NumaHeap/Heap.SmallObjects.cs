@@ -19,12 +19,17 @@ internal sealed unsafe partial class Heap
 
     private const byte CanaryByte = 0xCB;
 
+    /// <summary>Registered caches below which a new thread does not look for dead threads' caches.</summary>
+    private const int DeadCacheScanMinimum = 16;
+
     private readonly object _cachesLock = new();
     private int _mainThreadInterleaving;
     private int _releasingCaches;
     private bool _disposed;
     private int _roundRobinNode = -1;
     private readonly List<nint> _caches = new();
+    private readonly List<Thread> _cacheThreads = new();
+    private int _deadCacheScanThreshold = DeadCacheScanMinimum;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void* AllocSlow(nuint byteCount, bool zeroed)
@@ -268,7 +273,13 @@ internal sealed unsafe partial class Heap
             cache->Node = NodeOfCurrentCpu();
             lock (_cachesLock)
             {
+                if (_caches.Count >= _deadCacheScanThreshold)
+                {
+                    ReleaseDeadThreadCaches();
+                }
+
                 _caches.Add((nint)cache);
+                _cacheThreads.Add(Thread.CurrentThread);
             }
 
             OnNewThread(cache);
@@ -352,15 +363,61 @@ internal sealed unsafe partial class Heap
     {
         lock (_cachesLock)
         {
-            _caches.Remove((nint)cache);
-            if (_disposed)
+            int index = _caches.IndexOf((nint)cache);
+            if (index < 0 || _disposed)
             {
+                // Already released by a new thread that found its thread dead, or the heap is gone.
                 return;
             }
 
+            Unregister(index);
             Interlocked.Increment(ref _releasingCaches);
         }
 
+        try
+        {
+            ReturnCacheContents(cache);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _releasingCaches);
+        }
+    }
+
+    // Finalizers return dead threads' caches only when a collection finds their owners, and a
+    // program that starts many short threads may allocate too little managed memory to collect
+    // for a long time: without this, every dead thread would keep its cached blocks (up to a
+    // batch of each class it used) and its cache indefinitely. A new thread gives back the caches
+    // of the threads that have exited instead; scanning only once the registered caches have
+    // doubled since the last scan keeps the cost per new thread constant. The cache structures
+    // themselves stay with their owners, whose finalizers free them. Called under _cachesLock.
+    private void ReleaseDeadThreadCaches()
+    {
+        for (int i = _caches.Count - 1; i >= 0; i--)
+        {
+            if (!_cacheThreads[i].IsAlive)
+            {
+                var cache = (ThreadCache*)_caches[i];
+                Unregister(i);
+                ReturnCacheContents(cache);
+            }
+        }
+
+        _deadCacheScanThreshold = Math.Max(DeadCacheScanMinimum, 2 * _caches.Count);
+    }
+
+    private void Unregister(int index)
+    {
+        int last = _caches.Count - 1;
+        _caches[index] = _caches[last];
+        _cacheThreads[index] = _cacheThreads[last];
+        _caches.RemoveAt(last);
+        _cacheThreads.RemoveAt(last);
+    }
+
+    // Sends a forgotten cache's remote chains and cached blocks home and folds in its counters.
+    private void ReturnCacheContents(ThreadCache* cache)
+    {
         try
         {
             CollectRemote(cache);
@@ -372,7 +429,6 @@ internal sealed unsafe partial class Heap
             NativeMemory.Free(cache->Remote);
             cache->Remote = null;
             cache->HeapId = 0;
-            Interlocked.Decrement(ref _releasingCaches);
         }
     }
 
