@@ -30,6 +30,9 @@ internal sealed unsafe class HeapModel
 
     public IReadOnlyList<ModelBlock> Live => _live;
 
+    /// <summary>Blocks this thread took over from another one through the slots.</summary>
+    public int Received { get; private set; }
+
     public void Run(HeapCommand command)
     {
         switch (command.Kind)
@@ -161,6 +164,7 @@ internal sealed unsafe class HeapModel
             Check(mismatch < 0, command, $"{taken} from another thread changed at byte {mismatch}");
             Check(_heap.GetNode((void*)taken.Address) == taken.Node, command, $"{taken} from another thread reports node {_heap.GetNode((void*)taken.Address)}");
             _live.Add(taken);
+            Received++;
         }
     }
 

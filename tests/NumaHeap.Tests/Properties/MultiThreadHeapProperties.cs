@@ -15,7 +15,7 @@ namespace Numa.Tests.Properties;
 /// </summary>
 public sealed unsafe class MultiThreadHeapProperties
 {
-    private const int Programs = 40;
+    private const int Programs = 30;
     private const int MaxLength = 90;
     private const int Threads = 3;
     private const int SlotCount = 6;
@@ -33,14 +33,21 @@ public sealed unsafe class MultiThreadHeapProperties
     [InlineData(2, true)]
     public void RandomProgramsOnSeveralThreads_MoveBlocksBetweenNodes_AndEndWithZeroLiveBytes(int nodes, bool checks)
     {
-        Property property = Prop.ForAll(HeapCommandGenerator.Programs(Threads), program => RunProgram(program, nodes, checks));
+        long received = 0;
+        long remoteFrees = 0;
+        Property property = Prop.ForAll(HeapCommandGenerator.Programs(Threads), program => RunProgram(program, nodes, checks, ref received, ref remoteFrees));
         Check.One($"{Threads} threads, {nodes} node(s), checks {(checks ? "on" : "off")}", PropertyRuns.Create(Programs, MaxLength), property);
+
+        // The programs did what they are for: blocks changed threads, and with several nodes, nodes.
+        Assert.True(received > 0, "No block was handed to another thread.");
+        Assert.True(nodes == 1 || remoteFrees > 0, "No block was freed by a thread of another node.");
     }
 
-    private static void RunProgram(HeapCommand[] program, int nodes, bool checks)
+    private static void RunProgram(HeapCommand[] program, int nodes, bool checks, ref long received, ref long remoteFrees)
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: nodes, checks: checks, regionShift: 30);
         var slots = new ModelBlock?[SlotCount];
+        long receivedHere = 0;
         var errors = new List<Exception>();
         using var start = new Barrier(Threads);
         var threads = new Thread[Threads];
@@ -63,6 +70,7 @@ public sealed unsafe class MultiThreadHeapProperties
                     }
 
                     model.FreeAll();
+                    Interlocked.Add(ref receivedHere, model.Received);
                 }
                 catch (Exception e)
                 {
@@ -94,7 +102,10 @@ public sealed unsafe class MultiThreadHeapProperties
         leftovers.FreeAll();
         WaitForDeadThreadCaches(heap);
         heap.Validate();
-        long live = heap.GetStatistics().LiveBytes;
+        NumaHeapStatistics statistics = heap.GetStatistics();
+        received += receivedHere + leftovers.Received;
+        remoteFrees += statistics.RemoteFreesSent;
+        long live = statistics.LiveBytes;
         if (live != 0)
         {
             throw new InvalidOperationException($"Every block was freed but the statistics report {live} live bytes.");
