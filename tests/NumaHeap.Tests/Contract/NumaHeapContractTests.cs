@@ -60,6 +60,33 @@ public sealed unsafe class NumaHeapContractTests
         allocator.Validate();
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Realloc_WithinTheSameSizeClass_OrShrinkingABigBlock_StaysInPlace(bool checks)
+    {
+        using var allocator = new PrivateHeapAllocator(checks);
+        foreach ((nuint from, nuint to) in new (nuint, nuint)[] { (1, 16), (16, 1), (100, 112), (112, 97), (3000, 3072), (200_000, 212_992) })
+        {
+            void* block = allocator.Alloc(from);
+            BytePattern.Fill(block, from, 1);
+            void* resized = allocator.Realloc(block, to);
+            Assert.True(block == resized, $"Realloc {from} -> {to} moved a block that fits its size class.");
+            Assert.True(BytePattern.Holds(resized, Math.Min(from, to), 1));
+            Assert.True(allocator.GetUsableSize(resized, to) >= to);
+            allocator.Free(resized);
+        }
+
+        // A big block shrinks where it is, and grows where it is into the space it just gave up.
+        void* big = allocator.Alloc(4 * 1024 * 1024);
+        BytePattern.Fill(big, 1024 * 1024, 2);
+        Assert.True(big == allocator.Realloc(big, 1024 * 1024));
+        Assert.True(big == allocator.Realloc(big, 3 * 1024 * 1024));
+        Assert.True(BytePattern.Holds(big, 1024 * 1024, 2));
+        allocator.Free(big);
+        allocator.Validate();
+    }
+
     [Fact]
     public void Copy_IsMemmove_WithSourceFirst_LikeNativeMemory()
     {
