@@ -41,10 +41,14 @@ internal sealed unsafe partial class Heap
         return (void*)start;
     }
 
-    private void FreeBig(void* ptr, PageEntry* entry)
+    private void FreeBig(void* ptr)
     {
         int region = RegionOf(ptr);
-        _regions[region].Pages.FreeBig((nuint)ptr, entry->Value);
+        if (!_regions[region].Pages.FreeBig((nuint)ptr))
+        {
+            ThrowHelper.ThrowNotAllocated(ptr);
+        }
+
         int current = CurrentRegion();
         if (region != current)
         {

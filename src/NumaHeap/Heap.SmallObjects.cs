@@ -90,7 +90,7 @@ internal sealed unsafe partial class Heap
                 FreeSmall(ptr, offset, entry);
                 return;
             case PageKind.BigHead when (offset & PageMask) == 0:
-                FreeBig(ptr, entry);
+                FreeBig(ptr);
                 return;
             default:
                 ThrowForBadPointer(ptr);

@@ -83,14 +83,23 @@ internal sealed unsafe class PageHeap
         }
     }
 
-    /// <summary>Frees the big block at <paramref name="start"/> whose head entry says it has <paramref name="pages"/> pages.</summary>
-    public void FreeBig(nuint start, nuint pages)
+    /// <summary>Frees the big block at <paramref name="start"/>.</summary>
+    /// <returns>False when <paramref name="start"/> is no longer a big block's head: another thread freed it after the caller looked (a racing double free).</returns>
+    public bool FreeBig(nuint start)
     {
         lock (_lock)
         {
-            Debug.Assert(Entry(start).Kind == PageKind.BigHead && Entry(start).Value == pages);
+            // The caller read the page map without the lock; only this read decides.
+            ref PageEntry head = ref Entry(start);
+            if (head.Kind != PageKind.BigHead)
+            {
+                return false;
+            }
+
+            nuint pages = head.Value;
             _bigLiveBytes -= pages << PageShift;
             FreeRunLocked(start, pages);
+            return true;
         }
     }
 
