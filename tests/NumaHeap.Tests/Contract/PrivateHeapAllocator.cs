@@ -2,7 +2,7 @@ using Numa.Tests.Engine;
 
 namespace Numa.Tests.Contract;
 
-/// <summary>A private <see cref="Heap"/> (two simulated nodes, checks on or off) that the test owns alone.</summary>
+/// <summary>A private <see cref="Heap"/> (two simulated nodes, the creating thread bound to node 0, checks on or off) that the test owns alone.</summary>
 public sealed unsafe class PrivateHeapAllocator : ContractAllocator
 {
     private readonly Heap _heap;
@@ -10,6 +10,10 @@ public sealed unsafe class PrivateHeapAllocator : ContractAllocator
     public PrivateHeapAllocator(bool checks)
     {
         _heap = TestHeaps.Create(simulatedNodes: 2, checks: checks, regionShift: 31);
+
+        // An unbound thread allocates on the node of the CPU it runs on, which changes as the OS moves it;
+        // bound, a freed block's address is the one the next request of its size gets back.
+        _heap.BindCurrentThread(0);
         Name = checks ? "Heap(checks)" : "Heap";
     }
 
