@@ -57,11 +57,12 @@ internal sealed unsafe partial class Heap
             Refill(cache, sizeClass);
         }
 
-        void* block = list.Head;
         if (Checks)
         {
-            CheckFreeListHead(block, cache->Node, sizeClass);
+            CheckFreeListHead(ref list, cache->Node, sizeClass);
         }
+
+        void* block = list.Head;
 
         list.Head = *(void**)block;
         list.Count--;
@@ -220,6 +221,11 @@ internal sealed unsafe partial class Heap
             return;
         }
 
+        if (Checks)
+        {
+            CheckFreeListLinks(ref list, cache->Node, sizeClass, count);
+        }
+
         void* head = list.Head;
         void* last = head;
         for (int i = 1; i < count; i++)
@@ -358,6 +364,24 @@ internal sealed unsafe partial class Heap
         }
     }
 
+    // On the finalizer thread nobody can catch a corruption report: each report cuts the damaged list,
+    // so flushing again makes progress; the last report is kept where maintenance errors go.
+    private void FlushDeadThreadLists(ThreadCache* cache)
+    {
+        while (true)
+        {
+            try
+            {
+                FlushLists(cache);
+                return;
+            }
+            catch (InvalidOperationException e) when (Checks)
+            {
+                LastMaintenanceError = e;
+            }
+        }
+    }
+
     /// <summary>Returns everything a thread cache holds to the node heaps and forgets it (its thread exited).</summary>
     public void ReleaseThreadCache(ThreadCache* cache)
     {
@@ -421,7 +445,7 @@ internal sealed unsafe partial class Heap
         try
         {
             CollectRemote(cache);
-            FlushLists(cache);
+            FlushDeadThreadLists(cache);
             _regions[cache->Node].AddThreadCounters(cache->LocalFrees, cache->RemoteFreesSent);
         }
         finally
@@ -507,18 +531,64 @@ internal sealed unsafe partial class Heap
         return entry->Kind == PageKind.Small && entry->SizeClass == sizeClass && IsBlockStart(offset, entry, sizeClass);
     }
 
-    private void CheckFreeListHead(void* block, int region, int sizeClass)
+    // Checks mode: the head of a thread cache list and its link must be free blocks of the list's class.
+    // A damaged list is cut before the corruption is reported, so that the heap stays consistent: the
+    // blocks past the damage are dropped (they stay counted as handed out, a leak the caller was told of).
+    private void CheckFreeListHead(ref FreeList list, int region, int sizeClass)
     {
-        if (!IsBlockOf(block, region, sizeClass))
+        void* block = list.Head;
+        if (!IsFreeBlockOf(block, region, sizeClass))
         {
+            list.Head = null;
+            list.Count = 0;
             ThrowHelper.ThrowCorruption(block, $"the thread cache's free list of class {sizeClass} links to a pointer that is not a free block of that class (a write after free)");
         }
 
         void* next = *(void**)block;
-        if (next != null && !IsBlockOf(next, region, sizeClass))
+        if (next != null && !IsFreeBlockOf(next, region, sizeClass))
         {
-            ThrowHelper.ThrowCorruption(block, $"the free block's link 0x{(nint)next:X} is not a block of class {sizeClass} (a write after free)");
+            *(void**)block = null;
+            list.Count = 1;
+            ThrowHelper.ThrowCorruption(block, $"the free block's link 0x{(nint)next:X} is not a free block of class {sizeClass} (a write after free)");
         }
+    }
+
+    // Checks mode: the first count blocks that a flush is about to walk, and the link after them, are
+    // what the list's count says (free blocks, then null at the end); a damaged link is cut as in
+    // CheckFreeListHead before the corruption is reported.
+    private void CheckFreeListLinks(ref FreeList list, int region, int sizeClass, int count)
+    {
+        CheckFreeListHead(ref list, region, sizeClass);
+        void* block = list.Head;
+        for (int i = 1; ; i++)
+        {
+            void* next = *(void**)block;
+            if (i < list.Count ? !IsFreeBlockOf(next, region, sizeClass) : next != null)
+            {
+                *(void**)block = null;
+                list.Count = i;
+                ThrowHelper.ThrowCorruption(block, $"the free block's link 0x{(nint)next:X} is not a free block of class {sizeClass} (a write after free)");
+            }
+
+            if (i == count)
+            {
+                return;
+            }
+
+            block = next;
+        }
+    }
+
+    // Checks mode only: the span's live bits say whether the block is handed out.
+    private bool IsFreeBlockOf(void* block, int region, int sizeClass)
+    {
+        if (!IsBlockOf(block, region, sizeClass))
+        {
+            return false;
+        }
+
+        SmallSpan* span = Locate(block, out uint index, out _);
+        return (Volatile.Read(ref span->LiveBits[index >> 6]) & (1UL << (int)(index & 63))) == 0;
     }
 
     private SmallSpan* Locate(void* block, out uint index, out uint size)
