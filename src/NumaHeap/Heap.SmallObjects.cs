@@ -184,10 +184,16 @@ internal sealed unsafe partial class Heap
         ref readonly SizeClassInfo info = ref SizeClassTable.Get(sizeClass);
         ref FreeList list = ref cache->List(sizeClass);
 
-        // Slow start: a class that keeps missing earns a longer list, up to its cap.
-        list.Limit = (ushort)Math.Min(info.MaxCached, list.Limit + info.Batch);
+        // Slow start: a class's first refills on a thread fetch an eighth of a batch, doubling up to
+        // a whole batch, so a short-lived thread does not carve a batch of every class it touches;
+        // a class that keeps missing earns a longer list, up to its cap.
+        int fetch = list.Limit == 0 ? Math.Max(1, info.Batch / 8) : Math.Min(info.Batch, (int)list.Limit);
+        list.Limit = (ushort)Math.Min(info.MaxCached, list.Limit + fetch);
         list.Activity++;
-        list.Count = _regions[cache->Node].Class(sizeClass).RemoveRange(info.Batch, out list.Head);
+        list.Count = _regions[cache->Node].Class(sizeClass).RemoveRange(fetch, out list.Head);
+
+        // A whole transfer batch may come back for a smaller request: keep it without flushing.
+        list.Limit = Math.Max(list.Limit, (ushort)list.Count);
         OnSlowEvent(cache);
     }
 

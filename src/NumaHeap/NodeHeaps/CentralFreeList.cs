@@ -73,11 +73,13 @@ internal sealed unsafe class CentralFreeList
         Debug.Assert(count > 0 && count <= _info.Batch);
         lock (_lock)
         {
-            if (count == _info.Batch && _batchCount > 0)
+            // A whole transfer batch is handed over even to a smaller request: it costs O(1), and
+            // carving spans for a few blocks while whole batches wait here would waste memory.
+            if (_batchCount > 0)
             {
                 head = (void*)_batches[--_batchCount];
-                _outstanding += count;
-                return count;
+                _outstanding += _info.Batch;
+                return _info.Batch;
             }
 
             void* chain = null;
