@@ -29,7 +29,7 @@ public static class Program
             case "suite":
                 return RunSuite(rest, args);
             default:
-                Console.Error.WriteLine("usage: NumaHeap.Benchmarks [suite [--full] [--workloads a,b] [--allocators a,b] [--threads 1,2] [--duration-ms N] [--warmup-ms N] [--out DIR] [--command TEXT]]");
+                Console.Error.WriteLine("usage: NumaHeap.Benchmarks [suite [--full] [--workloads a,b] [--allocators a,b] [--threads 1,2] [--duration-ms N] [--warmup-ms N] [--repeat N] [--out DIR] [--command TEXT]]");
                 Console.Error.WriteLine("       NumaHeap.Benchmarks micro [BenchmarkDotNet options, e.g. --filter '*FixedSize*' --job short]");
                 Console.Error.WriteLine("       NumaHeap.Benchmarks case --workload W --allocator A --threads N [--duration-ms N] [--warmup-ms N] [--seed N]");
                 Console.Error.WriteLine("workloads: " + string.Join(", ", WorkloadCatalog.Workloads));
@@ -64,6 +64,7 @@ public static class Program
                 ?? (full ? SuiteOptions.DefaultThreadCounts(cores) : [.. new SortedSet<int> { 1, cores }]),
             Duration = TimeSpan.FromMilliseconds(int.Parse(parsed.GetValueOrDefault("duration-ms") ?? (full ? "3000" : "1000"), CultureInfo.InvariantCulture)),
             Warmup = TimeSpan.FromMilliseconds(int.Parse(parsed.GetValueOrDefault("warmup-ms") ?? (full ? "500" : "200"), CultureInfo.InvariantCulture)),
+            Repeat = int.Parse(parsed.GetValueOrDefault("repeat") ?? (full ? "3" : "1"), CultureInfo.InvariantCulture),
             OutputDirectory = parsed.GetValueOrDefault("out") ?? Path.Combine("docs", "benchmarks"),
             Command = parsed.GetValueOrDefault("command") ?? "NumaHeap.Benchmarks " + string.Join(' ', original),
         };
@@ -74,7 +75,7 @@ public static class Program
 
         MachineInfo machine = MachineInfo.Describe();
         AnsiConsole.MarkupLine($"[bold]NumaHeap workload suite[/] ({(full ? "full" : "quick")}): {Markup.Escape(machine.ToString())}");
-        AnsiConsole.MarkupLine($"{options.Workloads.Length} workloads × {options.Allocators.Length} allocators × threads {string.Join(",", options.ThreadCounts)}, {options.Duration.TotalSeconds:F1} s each");
+        AnsiConsole.MarkupLine($"{options.Workloads.Length} workloads × {options.Allocators.Length} allocators × threads {string.Join(",", options.ThreadCounts)}, {options.Duration.TotalSeconds:F1} s each, {options.Repeat} run(s) per case (median kept)");
         List<CaseResult> results = SuiteRunner.Run(options);
         ReportWriter.Write(options, machine, results);
         AnsiConsole.MarkupLine($"Results written to [bold]{Markup.Escape(options.OutputDirectory)}[/] (results.csv, results.json, results.md, charts.gp).");

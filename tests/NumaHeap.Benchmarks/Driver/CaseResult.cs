@@ -30,5 +30,12 @@ public sealed class CaseResult
     /// <summary>Resident set size after everything was freed and the allocator asked to release free memory.</summary>
     public long RssAfterReleaseBytes { get; set; }
 
+    /// <summary>How many runs of the case the suite made; the result is the one with the median throughput.</summary>
+    public int Runs { get; set; } = 1;
+
+    public double OpsPerSecondMin { get; set; }
+
+    public double OpsPerSecondMax { get; set; }
+
     public string? Error { get; set; }
 }

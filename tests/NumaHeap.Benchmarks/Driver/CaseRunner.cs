@@ -38,6 +38,10 @@ public static class CaseRunner
                 result.Error = $"workload left {context.CurrentLiveBytes} bytes live";
             }
 
+            // Exited workers' thread caches may only be handed back by finalizers (NumaHeap's are), so give them a
+            // chance before asking the allocator to return its free memory.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
             WorkloadCatalog.Release(allocator);
             result.RssAfterReleaseBytes = ProcStatus.ResidentBytes();
         }

@@ -43,10 +43,10 @@ public static class ReportWriter
     private static void WriteCsv(string path, List<CaseResult> results)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("workload,allocator,threads,operations,seconds,ops_per_sec,ratio_vs_nativememory,ratio_vs_mimalloc,peak_live_bytes,baseline_rss_bytes,peak_rss_bytes,rss_over_live,rss_after_release_bytes,error");
+        sb.AppendLine("workload,allocator,threads,operations,seconds,ops_per_sec,ops_per_sec_min,ops_per_sec_max,runs,ratio_vs_nativememory,ratio_vs_mimalloc,peak_live_bytes,baseline_rss_bytes,peak_rss_bytes,rss_over_live,rss_after_release_bytes,error");
         foreach (CaseResult r in results)
         {
-            sb.Append(Inv, $"{r.Workload},{r.Allocator},{r.Threads},{r.Operations},{F(r.Seconds, "F3")},{F(r.OpsPerSecond, "F0")},")
+            sb.Append(Inv, $"{r.Workload},{r.Allocator},{r.Threads},{r.Operations},{F(r.Seconds, "F3")},{F(r.OpsPerSecond, "F0")},{F(r.OpsPerSecondMin, "F0")},{F(r.OpsPerSecondMax, "F0")},{r.Runs},")
               .Append(Inv, $"{F(Ratio(results, r, Reference), "F3")},{F(Ratio(results, r, Peer), "F3")},")
               .Append(Inv, $"{r.PeakLiveBytes},{r.BaselineRssBytes},{r.PeakRssBytes},{F(r.RssOverLive, "F3")},{r.RssAfterReleaseBytes},")
               .AppendLine(r.Error is null ? "" : "\"" + r.Error.Replace("\"", "'", StringComparison.Ordinal) + "\"");
@@ -64,6 +64,7 @@ public static class ReportWriter
             mode = options.Full ? "full" : "quick",
             durationMs = options.Duration.TotalMilliseconds,
             warmupMs = options.Warmup.TotalMilliseconds,
+            repeat = options.Repeat,
             threadCounts = options.ThreadCounts,
             operation = "one allocator call (alloc, free or realloc)",
             results,
@@ -77,7 +78,7 @@ public static class ReportWriter
         int maxThreads = options.ThreadCounts.Max();
         string[] allocators = options.Allocators;
         sb.AppendLine(Inv, $"Measured {machine.DateUtc} on {machine}.");
-        sb.AppendLine(Inv, $"Command: `{options.Command}` ({(options.Full ? "full" : "quick")} mode, {options.Duration.TotalSeconds:F1} s per case after {options.Warmup.TotalSeconds:F1} s warm-up, one process per case, tiered compilation off).");
+        sb.AppendLine(Inv, $"Command: `{options.Command}` ({(options.Full ? "full" : "quick")} mode, {options.Duration.TotalSeconds:F1} s per case after {options.Warmup.TotalSeconds:F1} s warm-up, one process per case, median of {options.Repeat} run(s), tiered compilation off).");
         if (machine.Libraries.Count > 0)
         {
             sb.AppendLine(Inv, $"Libraries: {string.Join(", ", machine.Libraries.Select(kv => kv.Key + " " + kv.Value))}.");

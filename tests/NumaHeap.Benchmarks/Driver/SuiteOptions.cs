@@ -15,6 +15,9 @@ public sealed class SuiteOptions
 
     public TimeSpan Warmup { get; set; }
 
+    /// <summary>Runs per case; the median run is kept (the machine may be shared, so single runs can be outliers).</summary>
+    public int Repeat { get; set; } = 1;
+
     public ulong Seed { get; set; } = 4141;
 
     public string OutputDirectory { get; set; } = "docs/benchmarks";

@@ -36,7 +36,7 @@ public static class SuiteRunner
                     foreach (var (workload, allocator, threads) in cases)
                     {
                         task.Description = $"{workload} / {allocator} / {threads}t";
-                        results.Add(RunChild(workload, allocator, threads, options));
+                        results.Add(RunMedian(workload, allocator, threads, options));
                         task.Increment(1);
                     }
                 });
@@ -49,7 +49,7 @@ public static class SuiteRunner
         {
             foreach (var (workload, allocator, threads) in cases)
             {
-                CaseResult result = RunChild(workload, allocator, threads, options);
+                CaseResult result = RunMedian(workload, allocator, threads, options);
                 results.Add(result);
                 PrintLine(result, results.Count, cases.Count, markup: false);
             }
@@ -85,6 +85,41 @@ public static class SuiteRunner
         >= 1e3 => string.Create(CultureInfo.InvariantCulture, $"{perSecond / 1e3:F2} k"),
         _ => perSecond.ToString("F0", CultureInfo.InvariantCulture),
     };
+
+    /// <summary>Runs the case <see cref="SuiteOptions.Repeat"/> times and keeps the run with the median throughput.</summary>
+    private static CaseResult RunMedian(string workload, string allocator, int threads, SuiteOptions options)
+    {
+        var runs = new List<CaseResult>();
+        CaseResult? failure = null;
+        for (int i = 0; i < Math.Max(1, options.Repeat); i++)
+        {
+            CaseResult run = RunChild(workload, allocator, threads, options);
+            if (run.Error is null)
+            {
+                runs.Add(run);
+            }
+            else
+            {
+                failure ??= run;
+                if (run.Error.Contains("DllNotFound", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+        }
+
+        if (runs.Count == 0)
+        {
+            return failure!;
+        }
+
+        runs.Sort((a, b) => a.OpsPerSecond.CompareTo(b.OpsPerSecond));
+        CaseResult median = runs[(runs.Count - 1) / 2];
+        median.Runs = runs.Count;
+        median.OpsPerSecondMin = runs[0].OpsPerSecond;
+        median.OpsPerSecondMax = runs[^1].OpsPerSecond;
+        return median;
+    }
 
     private static CaseResult RunChild(string workload, string allocator, int threads, SuiteOptions options)
     {

@@ -68,11 +68,12 @@ public sealed class WorkloadContext
     public void Measure(Action measured)
     {
         _stop = false;
-        var done = new ManualResetEventSlim();
+        // Sleep, not ManualResetEventSlim.Wait(1): that spins and yields first, which steals a core from the workers.
+        bool done = false;
         var stopwatch = Stopwatch.StartNew();
         var sampler = new Thread(() =>
         {
-            while (!done.IsSet)
+            while (!Volatile.Read(ref done))
             {
                 PeakLiveBytes = Math.Max(PeakLiveBytes, CurrentLiveBytes);
                 if (!_stop && stopwatch.Elapsed >= Duration)
@@ -80,14 +81,14 @@ public sealed class WorkloadContext
                     _stop = true;
                 }
 
-                done.Wait(1);
+                Thread.Sleep(1);
             }
         })
         { IsBackground = true, Name = "sampler", Priority = ThreadPriority.AboveNormal };
         sampler.Start();
         measured();
         ElapsedSeconds = stopwatch.Elapsed.TotalSeconds;
-        done.Set();
+        Volatile.Write(ref done, true);
         sampler.Join();
         PeakLiveBytes = Math.Max(PeakLiveBytes, CurrentLiveBytes);
     }
