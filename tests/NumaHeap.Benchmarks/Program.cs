@@ -2,7 +2,6 @@ using System.Globalization;
 using BenchmarkDotNet.Running;
 using Numa.Benchmarks.Driver;
 using Numa.Benchmarks.Workloads;
-using Spectre.Console;
 
 namespace Numa.Benchmarks;
 
@@ -74,11 +73,11 @@ public static class Program
         }
 
         MachineInfo machine = MachineInfo.Describe();
-        AnsiConsole.MarkupLine($"[bold]NumaHeap workload suite[/] ({(full ? "full" : "quick")}): {Markup.Escape(machine.ToString())}");
-        AnsiConsole.MarkupLine($"{options.Workloads.Length} workloads × {options.Allocators.Length} allocators × threads {string.Join(",", options.ThreadCounts)}, {options.Duration.TotalSeconds:F1} s each, {options.Repeat} run(s) per case (median kept)");
+        Console.WriteLine($"NumaHeap workload suite ({(full ? "full" : "quick")}): {machine}");
+        Console.WriteLine($"{options.Workloads.Length} workloads × {options.Allocators.Length} allocators × threads {string.Join(",", options.ThreadCounts)}, {options.Duration.TotalSeconds:F1} s each, {options.Repeat} run(s) per case (median kept)");
         List<CaseResult> results = SuiteRunner.Run(options);
         ReportWriter.Write(options, machine, results);
-        AnsiConsole.MarkupLine($"Results written to [bold]{Markup.Escape(options.OutputDirectory)}[/] (results.csv, results.json, results.md, charts.gp).");
+        Console.WriteLine($"Results written to {options.OutputDirectory} (results.csv, results.json, results.md, charts.gp).");
         return results.Any(r => r.Error is not null && r.Allocator == "numaheap") ? 1 : 0;
     }
 
