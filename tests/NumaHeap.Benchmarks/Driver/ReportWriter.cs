@@ -38,6 +38,8 @@ public static class ReportWriter
         return b is null || b.OpsPerSecond <= 0 ? double.NaN : r.OpsPerSecond / b.OpsPerSecond;
     }
 
+    private static string RatioSuffix(double ratio) => double.IsNaN(ratio) ? "" : string.Create(Inv, $" ({ratio:F2}×)");
+
     private static string F(double value, string format) => double.IsNaN(value) ? "" : value.ToString(format, Inv);
 
     private static void WriteCsv(string path, List<CaseResult> results)
@@ -98,13 +100,21 @@ public static class ReportWriter
                 foreach (string allocator in allocators)
                 {
                     CaseResult? r = Find(results, workload, allocator, threads);
-                    sb.Append(r is null ? " – |" : string.Create(Inv, $" {SuiteRunner.FormatRate(r.OpsPerSecond)} ({Ratio(results, r, Reference):F2}×) |"));
+                    sb.Append(r is null ? " – |" : string.Create(Inv, $" {SuiteRunner.FormatRate(r.OpsPerSecond)}{RatioSuffix(Ratio(results, r, Reference))} |"));
                 }
 
                 CaseResult? subject = Find(results, workload, Subject, threads);
-                (string Name, double Ops) best = allocators.Where(a => a != Subject)
-                    .Select(a => (Name: a, Ops: Find(results, workload, a, threads)?.OpsPerSecond ?? 0)).MaxBy(x => x.Ops);
-                sb.Append(subject is null ? " – |" : string.Create(Inv, $" {F(Ratio(results, subject, Peer), "F2")}× |"));
+                (string Name, double Ops) best = ("", 0);
+                foreach (string peer in allocators.Where(a => a != Subject))
+                {
+                    double ops = Find(results, workload, peer, threads)?.OpsPerSecond ?? 0;
+                    if (ops > best.Ops)
+                    {
+                        best = (peer, ops);
+                    }
+                }
+
+                sb.Append(subject is null || double.IsNaN(Ratio(results, subject, Peer)) ? " – |" : string.Create(Inv, $" {Ratio(results, subject, Peer):F2}× |"));
                 sb.AppendLine(subject is null || best.Ops <= 0 ? " – |" : string.Create(Inv, $" {subject.OpsPerSecond / best.Ops:F2}× ({best.Name}) |"));
             }
 
@@ -145,6 +155,11 @@ public static class ReportWriter
 
             double n = Ratio(results, r, Reference);
             double m = Ratio(results, r, Peer);
+            if (double.IsNaN(n))
+            {
+                continue;
+            }
+
             bool met = !(n < vsNative) && (vsMimalloc <= 0 || !(m < vsMimalloc));
             string target = vsMimalloc > 0 ? $"{workload} {threads}t: ≥ {vsNative:F0}× NativeMemory, ≥ {vsMimalloc:F1}× mimalloc" : $"{workload} {threads}t: ≥ {vsNative:F0}× NativeMemory";
             sb.AppendLine(Inv, $"| {target} | {F(n, "F2")}× NativeMemory, {F(m, "F2")}× mimalloc | {(met ? "yes" : "**no**")} |");

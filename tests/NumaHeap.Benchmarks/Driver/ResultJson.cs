@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Numa.Benchmarks.Driver;
@@ -9,6 +10,9 @@ public static class ResultJson
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = false,
+
+        // Results are data files, not HTML: keep '+' and non-ASCII readable.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static readonly JsonSerializerOptions Indented = new(Options) { WriteIndented = true };
