@@ -37,5 +37,8 @@ public sealed class CaseResult
 
     public double OpsPerSecondMax { get; set; }
 
+    /// <summary>NumaHeap's statistics after the measured run (numaheap cases only).</summary>
+    public NumaHeapSnapshot? NumaHeap { get; set; }
+
     public string? Error { get; set; }
 }

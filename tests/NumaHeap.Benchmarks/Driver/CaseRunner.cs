@@ -28,6 +28,11 @@ public static class CaseRunner
             var context = new WorkloadContext(threads, duration, seed);
             WorkloadCatalog.Run(workload, allocator, context);
             result.PeakRssBytes = ProcStatus.PeakResidentBytes();
+            if (allocator == "numaheap")
+            {
+                result.NumaHeap = NumaHeapSnapshot.Take();
+            }
+
             result.Operations = context.TotalOperations;
             result.Seconds = context.ElapsedSeconds;
             result.OpsPerSecond = context.TotalOperations / context.ElapsedSeconds;
