@@ -1,0 +1,53 @@
+using System.Runtime.CompilerServices;
+
+namespace Numa.Benchmarks.Allocators;
+
+/// <summary>Native jemalloc loaded from libjemalloc.so.2, called through unmanaged function pointers with SuppressGCTransition.</summary>
+public unsafe struct JemallocAllocator : IAllocator
+{
+    private static readonly NativeAllocatorLibrary Library = NativeAllocatorLibrary.Load(
+        "libjemalloc.so.2", ["je_malloc", "malloc"], ["je_free", "free"], ["je_realloc", "realloc"], null);
+
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nuint, void*> MallocFunction = Library.Malloc;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<void*, void> FreeFunction = Library.FreeFunction;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<void*, nuint, void*> ReallocFunction = Library.Realloc;
+
+    public static string Name => "jemalloc";
+
+    public static void Initialize() => Free(Alloc(16));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void* Alloc(nuint byteCount)
+    {
+        void* ptr = MallocFunction(byteCount);
+        if (ptr == null)
+        {
+            ThrowOutOfMemory();
+        }
+
+        return ptr;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Free(void* ptr) => FreeFunction(ptr);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void* Realloc(void* ptr, nuint byteCount)
+    {
+        void* result = ReallocFunction(ptr, byteCount);
+        if (result == null && byteCount != 0)
+        {
+            ThrowOutOfMemory();
+        }
+
+        return result;
+    }
+
+    public static void Release()
+    {
+        JemallocPurge.Purge(Library.Handle);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowOutOfMemory() => throw new OutOfMemoryException("jemalloc returned null.");
+}

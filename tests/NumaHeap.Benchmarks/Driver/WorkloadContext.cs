@@ -1,0 +1,118 @@
+using System.Diagnostics;
+
+namespace Numa.Benchmarks.Driver;
+
+/// <summary>
+/// What a workload run shares with its threads: the thread count, the stop flag the timer raises, and one
+/// <see cref="ThreadSlot"/> per logical worker. A sampler thread sums the live bytes every millisecond for the
+/// peak, which costs the workers nothing but a plain store to their own cache line.
+/// </summary>
+public sealed class WorkloadContext
+{
+    private volatile bool _stop;
+
+    public WorkloadContext(int threads, TimeSpan duration, ulong seed)
+    {
+        Threads = threads;
+        Duration = duration;
+        Seed = seed;
+        Slots = new ThreadSlot[threads];
+    }
+
+    public int Threads { get; }
+
+    public TimeSpan Duration { get; }
+
+    public ulong Seed { get; }
+
+    public ThreadSlot[] Slots { get; }
+
+    public bool StopRequested => _stop;
+
+    public long PeakLiveBytes { get; private set; }
+
+    public double ElapsedSeconds { get; private set; }
+
+    public long TotalOperations
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < Slots.Length; i++)
+            {
+                total += Volatile.Read(ref Slots[i].Operations);
+            }
+
+            return total;
+        }
+    }
+
+    public long CurrentLiveBytes
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < Slots.Length; i++)
+            {
+                total += Volatile.Read(ref Slots[i].LiveBytes);
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="measured"/> (which starts the workers and returns once they have all finished) while a
+    /// sampler thread tracks peak live bytes and raises the stop flag after <see cref="Duration"/>.
+    /// </summary>
+    public void Measure(Action measured)
+    {
+        _stop = false;
+        // Sleep, not ManualResetEventSlim.Wait(1): that spins and yields first, which steals a core from the workers.
+        bool done = false;
+        var stopwatch = Stopwatch.StartNew();
+        var sampler = new Thread(() =>
+        {
+            while (!Volatile.Read(ref done))
+            {
+                PeakLiveBytes = Math.Max(PeakLiveBytes, CurrentLiveBytes);
+                if (!_stop && stopwatch.Elapsed >= Duration)
+                {
+                    _stop = true;
+                }
+
+                Thread.Sleep(1);
+            }
+        })
+        { IsBackground = true, Name = "sampler", Priority = ThreadPriority.AboveNormal };
+        sampler.Start();
+        measured();
+        ElapsedSeconds = stopwatch.Elapsed.TotalSeconds;
+        Volatile.Write(ref done, true);
+        sampler.Join();
+        PeakLiveBytes = Math.Max(PeakLiveBytes, CurrentLiveBytes);
+    }
+
+    /// <summary>Starts <see cref="Threads"/> workers on <paramref name="body"/>(index) and waits for all of them.</summary>
+    public void RunWorkers(Action<int> body)
+    {
+        var threads = new Thread[Threads];
+        using var start = new Barrier(Threads);
+        for (int i = 0; i < threads.Length; i++)
+        {
+            int index = i;
+            threads[i] = new Thread(() =>
+            {
+                start.SignalAndWait();
+                body(index);
+            })
+            { IsBackground = true, Name = "worker " + index };
+            threads[i].Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            thread.Join();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Numa.Benchmarks.Allocators;
+using Numa.Benchmarks.Driver;
+
+namespace Numa.Benchmarks.Workloads;
+
+/// <summary>The workloads and allocators by name, and the dispatch from names to specialized code.</summary>
+public static class WorkloadCatalog
+{
+    public static readonly string[] Workloads = ["larson", "xmalloc", "cache-scratch", "mstress", "glibc-simple", "glibc-thread", "malloc-large", "alloc-test"];
+
+    public static readonly string[] Allocators = ["numaheap", "nativememory", "mimalloc", "jemalloc", "tcmalloc"];
+
+    /// <summary>Loads the allocator named <paramref name="allocator"/> and runs <paramref name="workload"/> with it.</summary>
+    public static void Run(string workload, string allocator, WorkloadContext context)
+    {
+        switch (allocator)
+        {
+            case "numaheap": Run<NumaHeapAllocator>(workload, context); break;
+            case "nativememory": Run<NativeMemoryAllocator>(workload, context); break;
+            case "mimalloc": Run<MimallocAllocator>(workload, context); break;
+            case "jemalloc": Run<JemallocAllocator>(workload, context); break;
+            case "tcmalloc": Run<TcmallocAllocator>(workload, context); break;
+            default: throw new ArgumentException($"Unknown allocator '{allocator}' (known: {string.Join(", ", Allocators)}).", nameof(allocator));
+        }
+    }
+
+    /// <summary>Loads the allocator (throws where its library is missing).</summary>
+    public static void Initialize(string allocator)
+    {
+        switch (allocator)
+        {
+            case "numaheap": NumaHeapAllocator.Initialize(); break;
+            case "nativememory": NativeMemoryAllocator.Initialize(); break;
+            case "mimalloc": MimallocAllocator.Initialize(); break;
+            case "jemalloc": JemallocAllocator.Initialize(); break;
+            case "tcmalloc": TcmallocAllocator.Initialize(); break;
+            default: throw new ArgumentException($"Unknown allocator '{allocator}' (known: {string.Join(", ", Allocators)}).", nameof(allocator));
+        }
+    }
+
+    /// <summary>Asks the allocator to return its free memory to the OS.</summary>
+    public static void Release(string allocator)
+    {
+        switch (allocator)
+        {
+            case "numaheap": NumaHeapAllocator.Release(); break;
+            case "nativememory": NativeMemoryAllocator.Release(); break;
+            case "mimalloc": MimallocAllocator.Release(); break;
+            case "jemalloc": JemallocAllocator.Release(); break;
+            case "tcmalloc": TcmallocAllocator.Release(); break;
+            default: break;
+        }
+    }
+
+    private static void Run<TAlloc>(string workload, WorkloadContext context)
+        where TAlloc : struct, IAllocator
+    {
+        switch (workload)
+        {
+            case "larson": Larson.Run<TAlloc>(context); break;
+            case "xmalloc": Xmalloc.Run<TAlloc>(context); break;
+            case "cache-scratch": CacheScratch.Run<TAlloc>(context); break;
+            case "mstress": Mstress.Run<TAlloc>(context); break;
+            case "glibc-simple": GlibcSimple.Run<TAlloc>(context); break;
+            case "glibc-thread": GlibcThread.Run<TAlloc>(context); break;
+            case "malloc-large": MallocLarge.Run<TAlloc>(context); break;
+            case "alloc-test": AllocTest.Run<TAlloc>(context); break;
+            default: throw new ArgumentException($"Unknown workload '{workload}' (known: {string.Join(", ", Workloads)}).", nameof(workload));
+        }
+    }
+}
