@@ -660,42 +660,17 @@ internal sealed unsafe partial class Heap
                     break;
                 }
 
-            case PageKind.BigHead:
-                ThrowHelper.ThrowInteriorPointer(ptr, (nuint)ptr & ~PageMask);
-                break;
-
-            case PageKind.FreeHead:
-                ThrowHelper.ThrowNotAllocated(ptr);
-                break;
-
             default:
                 {
-                    // Inside a run, only the run's first page says what the run is (see PageHeap's
-                    // remarks): walk back to it. An error path, so a walk over a long run is fine.
-                    int region = RegionOf(ptr);
-                    nuint regionStart = _base + ((nuint)region << _regionShift);
-                    if ((nuint)ptr >= _regions[region].Pages.Top)
+                    (nuint runStart, PageKind kind) = _regions[RegionOf(ptr)].Pages.FindRun((nuint)ptr);
+                    if (kind == PageKind.BigHead)
                     {
-                        break;
+                        ThrowHelper.ThrowInteriorPointer(ptr, runStart);
                     }
 
-                    for (nuint page = ((nuint)ptr & ~PageMask) - PageSize; page >= regionStart; page -= PageSize)
+                    if (kind == PageKind.FreeHead)
                     {
-                        ref PageEntry head = ref EntryOf(page);
-                        if (head.Kind == PageKind.BigHead && (nuint)ptr < page + (head.Value << PageShift))
-                        {
-                            ThrowHelper.ThrowInteriorPointer(ptr, page);
-                        }
-
-                        if (head.Kind == PageKind.FreeHead && (nuint)ptr < page + (head.Value << PageShift))
-                        {
-                            ThrowHelper.ThrowNotAllocated(ptr);
-                        }
-
-                        if (head.Kind is not (PageKind.Unused or PageKind.FreeBody))
-                        {
-                            break;
-                        }
+                        ThrowHelper.ThrowNotAllocated(ptr);
                     }
 
                     break;

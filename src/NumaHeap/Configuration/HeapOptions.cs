@@ -32,7 +32,7 @@ internal sealed class HeapOptions
     public int PurgeDelayMs { get; init; } = DefaultPurgeDelayMs;
 
     /// <summary>How huge pages are used.</summary>
-    public HugePageMode HugePages { get; init; } = HugePageMode.Transparent;
+    public HugePageMode HugePages { get; init; } = HugePageMode.Off;
 
     /// <summary>Serve the main thread's first allocations from the interleaved heap.</summary>
     public bool InterleaveMainThread { get; init; }
@@ -123,8 +123,8 @@ internal sealed class HeapOptions
         string? text = Read("HugePages", "HUGE_PAGES");
         return text?.Trim().ToLowerInvariant() switch
         {
-            null or "" or "transparent" => HugePageMode.Transparent,
-            "off" => HugePageMode.Off,
+            "transparent" => HugePageMode.Transparent,
+            null or "" or "off" => HugePageMode.Off,
             "explicit" => HugePageMode.Explicit,
             _ => throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_HUGE_PAGES (NumaHeap.HugePages) is '{text}'; expected off, transparent or explicit."),
         };

@@ -109,6 +109,39 @@ internal sealed unsafe class PageHeap
         }
     }
 
+    /// <summary>
+    /// The big block or free run holding <paramref name="address"/>, for the message of a bad pointer:
+    /// only run heads say what a run is, so this walks back to one, under the lock so that a free
+    /// merging runs at the same moment cannot hide the head.
+    /// </summary>
+    /// <returns>The run's first page and <see cref="PageKind.BigHead"/> or <see cref="PageKind.FreeHead"/>, or (0, <see cref="PageKind.Unused"/>) when no run holds the address.</returns>
+    public (nuint RunStart, PageKind Kind) FindRun(nuint address)
+    {
+        lock (_lock)
+        {
+            if (address < _start || address >= _top)
+            {
+                return (0, PageKind.Unused);
+            }
+
+            for (nuint page = address & ~PageMask; ; page -= PageSize)
+            {
+                ref PageEntry entry = ref Entry(page);
+                if (entry.Kind is PageKind.BigHead or PageKind.FreeHead)
+                {
+                    return address < page + (entry.Value << PageShift) ? (page, entry.Kind) : (0, PageKind.Unused);
+                }
+
+                // A free run's tail, or a span page, below the address ends the run that holds it.
+                bool ownPage = page == (address & ~PageMask);
+                if (page == _start || (!ownPage && !IsBodyKind(entry.Kind)) || entry.Kind == PageKind.Small)
+                {
+                    return (0, PageKind.Unused);
+                }
+            }
+        }
+    }
+
     /// <summary>Grows the big block at <paramref name="start"/> in place into a free neighbour or the frontier.</summary>
     public bool TryGrowBig(nuint start, nuint oldPages, nuint newPages)
     {

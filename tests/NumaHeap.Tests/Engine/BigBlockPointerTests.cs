@@ -107,6 +107,7 @@ public sealed unsafe class BigBlockPointerTests
             void* block = heap.Alloc(512 * 1024);
             int freed = 0;
             int rejected = 0;
+            Exception? unexpected = null;
             using var start = new Barrier(4);
             var threads = new Thread[4];
             for (int t = 0; t < threads.Length; t++)
@@ -123,6 +124,11 @@ public sealed unsafe class BigBlockPointerTests
                     {
                         Interlocked.Increment(ref rejected);
                     }
+                    catch (Exception e)
+                    {
+                        // Any other outcome fails the test below, never the test host.
+                        unexpected = e;
+                    }
                 });
                 threads[t].Start();
             }
@@ -132,6 +138,7 @@ public sealed unsafe class BigBlockPointerTests
                 thread.Join();
             }
 
+            Assert.Null(unexpected);
             Assert.Equal(1, freed);
             Assert.Equal(3, rejected);
         }

@@ -47,7 +47,7 @@ public sealed unsafe class HeapBasicsTests
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: 2);
         var handoff = new nint[10000];
-        var producer = new Thread(() =>
+        var producer = new TestThread(() =>
         {
             heap.BindCurrentThread(0);
             for (int i = 0; i < handoff.Length; i++)
@@ -59,7 +59,7 @@ public sealed unsafe class HeapBasicsTests
         });
         producer.Start();
         producer.Join();
-        var consumer = new Thread(() =>
+        var consumer = new TestThread(() =>
         {
             heap.BindCurrentThread(1);
             for (int i = 0; i < handoff.Length; i++)

@@ -29,7 +29,7 @@ public sealed unsafe class PlacementTests(ITestOutputHelper output)
             };
 
             // A thread bound to the node allocates there with plain Alloc, small and big.
-            var thread = new Thread(() =>
+            var thread = new TestThread(() =>
             {
                 heap.BindCurrentThread(node.Id);
                 blocks.Add(((nint)heap.Alloc(1000), 1000));
@@ -92,7 +92,7 @@ public sealed unsafe class PlacementTests(ITestOutputHelper output)
         Assert.Equal(NumaHeap.InterleavedNode, heap.GetNode(early));
         Assert.Equal(NumaHeap.InterleavedNode, heap.CurrentNode);
 
-        var worker = new Thread(() => heap.Free(heap.Alloc(64)));
+        var worker = new TestThread(() => heap.Free(heap.Alloc(64)));
         worker.Start();
         worker.Join();
 
@@ -123,11 +123,11 @@ public sealed unsafe class PlacementTests(ITestOutputHelper output)
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: 4, bindThreadsRoundRobin: true);
         var nodes = new int[8];
-        var threads = new Thread[nodes.Length];
+        var threads = new TestThread[nodes.Length];
         for (int t = 0; t < threads.Length; t++)
         {
             int index = t;
-            threads[t] = new Thread(() =>
+            threads[t] = new TestThread(() =>
             {
                 void* block = heap.Alloc(100);
                 nodes[index] = heap.GetNode(block);

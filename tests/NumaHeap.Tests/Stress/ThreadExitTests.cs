@@ -27,11 +27,11 @@ public sealed unsafe class ThreadExitTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         for (int started = 0; started < totalThreads; started += ThreadsInParallel)
         {
-            var threads = new Thread[ThreadsInParallel];
+            var threads = new TestThread[ThreadsInParallel];
             for (int t = 0; t < threads.Length; t++)
             {
                 int serial = started + t;
-                threads[t] = new Thread(() =>
+                threads[t] = new TestThread(() =>
                 {
                     if (!ShortLife(heap, serial, kept))
                     {
@@ -41,7 +41,7 @@ public sealed unsafe class ThreadExitTests(ITestOutputHelper output)
                 threads[t].Start();
             }
 
-            foreach (Thread thread in threads)
+            foreach (TestThread thread in threads)
             {
                 thread.Join();
             }
