@@ -7,7 +7,7 @@ namespace Numa.Benchmarks.Allocators;
 /// on the library's own handle, so the plain <c>malloc</c>/<c>free</c> names resolve to that library's
 /// implementation, not to the C runtime's.
 /// </summary>
-internal sealed unsafe class NativeAllocatorLibrary
+public sealed unsafe class NativeAllocatorLibrary
 {
     private NativeAllocatorLibrary(string fileName, nint handle, nint malloc, nint free, nint realloc, nint release)
     {

@@ -9,9 +9,9 @@ namespace Numa.Benchmarks.Micro;
 /// </summary>
 [GenericTypeArguments(typeof(NumaHeapAllocator))]
 [GenericTypeArguments(typeof(NativeMemoryAllocator))]
-[GenericTypeArguments(typeof(MimallocAllocator))]
-[GenericTypeArguments(typeof(JemallocAllocator))]
-[GenericTypeArguments(typeof(TcmallocAllocator))]
+[GenericTypeArguments(typeof(NativePeerAllocator<Mimalloc>))]
+[GenericTypeArguments(typeof(NativePeerAllocator<Jemalloc>))]
+[GenericTypeArguments(typeof(NativePeerAllocator<Tcmalloc>))]
 [GenericTypeArguments(typeof(FloorAllocator))]
 public unsafe class FixedSize<TAlloc>
     where TAlloc : struct, IAllocator

@@ -10,9 +10,9 @@ namespace Numa.Benchmarks.Micro;
 /// </summary>
 [GenericTypeArguments(typeof(NumaHeapAllocator))]
 [GenericTypeArguments(typeof(NativeMemoryAllocator))]
-[GenericTypeArguments(typeof(MimallocAllocator))]
-[GenericTypeArguments(typeof(JemallocAllocator))]
-[GenericTypeArguments(typeof(TcmallocAllocator))]
+[GenericTypeArguments(typeof(NativePeerAllocator<Mimalloc>))]
+[GenericTypeArguments(typeof(NativePeerAllocator<Jemalloc>))]
+[GenericTypeArguments(typeof(NativePeerAllocator<Tcmalloc>))]
 public unsafe class RandomSize<TAlloc>
     where TAlloc : struct, IAllocator
 {

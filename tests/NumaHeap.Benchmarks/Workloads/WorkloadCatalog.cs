@@ -17,9 +17,9 @@ public static class WorkloadCatalog
         {
             case "numaheap": Run<NumaHeapAllocator>(workload, context); break;
             case "nativememory": Run<NativeMemoryAllocator>(workload, context); break;
-            case "mimalloc": Run<MimallocAllocator>(workload, context); break;
-            case "jemalloc": Run<JemallocAllocator>(workload, context); break;
-            case "tcmalloc": Run<TcmallocAllocator>(workload, context); break;
+            case "mimalloc": Run<NativePeerAllocator<Mimalloc>>(workload, context); break;
+            case "jemalloc": Run<NativePeerAllocator<Jemalloc>>(workload, context); break;
+            case "tcmalloc": Run<NativePeerAllocator<Tcmalloc>>(workload, context); break;
             default: throw new ArgumentException($"Unknown allocator '{allocator}' (known: {string.Join(", ", Allocators)}).", nameof(allocator));
         }
     }
@@ -31,9 +31,9 @@ public static class WorkloadCatalog
         {
             case "numaheap": NumaHeapAllocator.Initialize(); break;
             case "nativememory": NativeMemoryAllocator.Initialize(); break;
-            case "mimalloc": MimallocAllocator.Initialize(); break;
-            case "jemalloc": JemallocAllocator.Initialize(); break;
-            case "tcmalloc": TcmallocAllocator.Initialize(); break;
+            case "mimalloc": NativePeerAllocator<Mimalloc>.Initialize(); break;
+            case "jemalloc": NativePeerAllocator<Jemalloc>.Initialize(); break;
+            case "tcmalloc": NativePeerAllocator<Tcmalloc>.Initialize(); break;
             default: throw new ArgumentException($"Unknown allocator '{allocator}' (known: {string.Join(", ", Allocators)}).", nameof(allocator));
         }
     }
@@ -45,9 +45,9 @@ public static class WorkloadCatalog
         {
             case "numaheap": NumaHeapAllocator.Release(); break;
             case "nativememory": NativeMemoryAllocator.Release(); break;
-            case "mimalloc": MimallocAllocator.Release(); break;
-            case "jemalloc": JemallocAllocator.Release(); break;
-            case "tcmalloc": TcmallocAllocator.Release(); break;
+            case "mimalloc": NativePeerAllocator<Mimalloc>.Release(); break;
+            case "jemalloc": NativePeerAllocator<Jemalloc>.Release(); break;
+            case "tcmalloc": NativePeerAllocator<Tcmalloc>.Release(); break;
             default: break;
         }
     }

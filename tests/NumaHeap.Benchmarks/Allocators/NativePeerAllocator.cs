@@ -2,17 +2,19 @@ using System.Runtime.CompilerServices;
 
 namespace Numa.Benchmarks.Allocators;
 
-/// <summary>Native tcmalloc loaded from libtcmalloc_minimal.so.4, called through unmanaged function pointers with SuppressGCTransition.</summary>
-public unsafe struct TcmallocAllocator : IAllocator
+/// <summary>
+/// A native allocator called through unmanaged function pointers with SuppressGCTransition, the
+/// cheapest call .NET has. Static fields are per closed generic type, so each peer gets its own.
+/// </summary>
+public unsafe struct NativePeerAllocator<TPeer> : IAllocator
+    where TPeer : INativePeer
 {
-    private static readonly NativeAllocatorLibrary Library = NativeAllocatorLibrary.Load(
-        "libtcmalloc_minimal.so.4", ["tc_malloc", "malloc"], ["tc_free", "free"], ["tc_realloc", "realloc"], "MallocExtension_ReleaseFreeMemory");
-
+    private static readonly NativeAllocatorLibrary Library = TPeer.Load();
     private static readonly delegate* unmanaged[SuppressGCTransition]<nuint, void*> MallocFunction = Library.Malloc;
     private static readonly delegate* unmanaged[SuppressGCTransition]<void*, void> FreeFunction = Library.FreeFunction;
     private static readonly delegate* unmanaged[SuppressGCTransition]<void*, nuint, void*> ReallocFunction = Library.Realloc;
 
-    public static string Name => "tcmalloc";
+    public static string Name => TPeer.Name;
 
     public static void Initialize() => Free(Alloc(16));
 
@@ -43,14 +45,8 @@ public unsafe struct TcmallocAllocator : IAllocator
         return result;
     }
 
-    public static void Release()
-    {
-        if (Library.ReleaseFunction != 0)
-        {
-            ((delegate* unmanaged<void>)Library.ReleaseFunction)();
-        }
-    }
+    public static void Release() => TPeer.Release(Library);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowOutOfMemory() => throw new OutOfMemoryException("tcmalloc returned null.");
+    private static void ThrowOutOfMemory() => throw new OutOfMemoryException($"{TPeer.Name} returned null.");
 }
