@@ -190,7 +190,7 @@ internal sealed unsafe partial class Heap
         int fetch = list.Limit == 0 ? Math.Max(1, info.Batch / 8) : Math.Min(info.Batch, (int)list.Limit);
         list.Limit = (ushort)Math.Min(info.MaxCached, list.Limit + fetch);
         list.Activity++;
-        list.Count = _regions[cache->Node].Class(sizeClass).RemoveRange(fetch, out list.Head);
+        list.Count = _regions[cache->Node].Class(sizeClass).RemoveRange(fetch, out list.Head, wholeBatch: true);
 
         // A whole transfer batch may come back for a smaller request: keep it without flushing.
         list.Limit = Math.Max(list.Limit, (ushort)list.Count);

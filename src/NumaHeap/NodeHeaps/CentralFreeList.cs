@@ -66,16 +66,21 @@ internal sealed unsafe class CentralFreeList
     }
 
     /// <summary>Takes up to <paramref name="count"/> blocks as a null-terminated chain.</summary>
-    /// <returns>How many blocks <paramref name="head"/> holds; at least one.</returns>
+    /// <param name="count">How many blocks are wanted.</param>
+    /// <param name="head">The chain.</param>
+    /// <param name="wholeBatch">
+    /// A caller that keeps whatever it gets (a thread-cache refill) takes a waiting transfer batch
+    /// whole even when it asked for fewer blocks: that costs O(1), where carving spans for a few
+    /// blocks while whole batches wait here would waste memory.
+    /// </param>
+    /// <returns>How many blocks <paramref name="head"/> holds: at least one, and more than <paramref name="count"/> only with <paramref name="wholeBatch"/>.</returns>
     /// <exception cref="OutOfMemoryException">The node's region has no room for a new span.</exception>
-    public int RemoveRange(int count, out void* head)
+    public int RemoveRange(int count, out void* head, bool wholeBatch = false)
     {
         Debug.Assert(count > 0 && count <= _info.Batch);
         lock (_lock)
         {
-            // A whole transfer batch is handed over even to a smaller request: it costs O(1), and
-            // carving spans for a few blocks while whole batches wait here would waste memory.
-            if (_batchCount > 0)
+            if (_batchCount > 0 && (wholeBatch || count == _info.Batch))
             {
                 head = (void*)_batches[--_batchCount];
                 _outstanding += _info.Batch;

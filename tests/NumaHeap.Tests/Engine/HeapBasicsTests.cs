@@ -81,4 +81,51 @@ public sealed unsafe class HeapBasicsTests
         GC.WaitForPendingFinalizers();
         Assert.Equal(0, heap.GetStatistics().LiveBytes);
     }
+
+    [Fact]
+    public void AllocateOnAnotherNode_TakesOneBlock_EvenWhenThatNodeHoldsWholeTransferBatches()
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 2);
+
+        // Node 1's thread frees thousands of blocks: its overflows leave whole transfer batches
+        // in node 1's central free list.
+        var filler = new TestThread(() =>
+        {
+            heap.BindCurrentThread(1);
+            var blocks = new nint[5000];
+            for (int i = 0; i < blocks.Length; i++)
+            {
+                blocks[i] = (nint)heap.Alloc(64);
+            }
+
+            foreach (nint block in blocks)
+            {
+                heap.Free((void*)block);
+            }
+        });
+        filler.Start();
+        filler.Join();
+
+        // A node-0 thread asks node 1 for single blocks: each request must take exactly one.
+        var requester = new TestThread(() =>
+        {
+            heap.BindCurrentThread(0);
+            for (int i = 0; i < 100; i++)
+            {
+                void* block = heap.Allocate(64, NumaPlacement.OnNode(1));
+                Assert.Equal(1, heap.GetNode(block));
+                heap.Free(block);
+            }
+
+            heap.Trim();
+        });
+        requester.Start();
+        requester.Join();
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        heap.Trim();
+        heap.Validate();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
 }
