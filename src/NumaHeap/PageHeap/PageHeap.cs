@@ -237,12 +237,12 @@ internal sealed unsafe class PageHeap
             foreach (FreeRun run in _scratch)
             {
                 ref PageEntry head = ref Entry(run.Start);
-                if ((head.Flags & FreeRunFlags.Dirty) == 0 || (!force && (head.Flags & FreeRunFlags.Purged) != 0))
+                if ((head.Flags & FreeRunFlags.Dirty) == 0 || (!force && !AwaitsDecay(head.Flags)))
                 {
                     continue;
                 }
 
-                if (!force && now - head.Aux < (uint)PurgeDelayMs)
+                if (!force && !IsDue(in head, now))
                 {
                     pending = true;
                     continue;
@@ -463,13 +463,19 @@ internal sealed unsafe class PageHeap
         }
     }
 
+    // Dirty and not yet through a decay purge (which gives back what it can, whole huge pages, once).
+    private static bool AwaitsDecay(FreeRunFlags flags) => (flags & (FreeRunFlags.Dirty | FreeRunFlags.Purged)) == FreeRunFlags.Dirty;
+
+    // Free for at least the decay delay; the head's Aux is the tick it was freed at.
+    private bool IsDue(in PageEntry head, uint now) => now - head.Aux >= (uint)PurgeDelayMs;
+
     // The merged run takes the age of the block just freed, so a neighbour whose pages are due for
     // the decay purge gets it now: otherwise a region where frees keep landing next to old free
     // runs would keep those pages resident for ever.
     private void PurgeIfDue(nuint start, nuint pages, uint now)
     {
         ref PageEntry head = ref Entry(start);
-        if ((head.Flags & (FreeRunFlags.Dirty | FreeRunFlags.Purged)) != FreeRunFlags.Dirty || now - head.Aux < (uint)PurgeDelayMs)
+        if (!AwaitsDecay(head.Flags) || !IsDue(in head, now))
         {
             return;
         }
