@@ -5,11 +5,14 @@ namespace Numa.Benchmarks.Driver;
 /// <summary>
 /// What a workload run shares with its threads: the thread count, the stop flag the timer raises, and one
 /// <see cref="ThreadSlot"/> per logical worker. A sampler thread sums the live bytes every millisecond for the
-/// peak, which costs the workers nothing but a plain store to their own cache line.
+/// peak, which costs the workers nothing but a plain store to their own cache line; workloads with big steps add
+/// an exact peak with <see cref="AddLiveExactly"/>.
 /// </summary>
 public sealed class WorkloadContext
 {
     private volatile bool _stop;
+    private long _sharedLive;
+    private long _sharedPeak;
 
     public WorkloadContext(int threads, TimeSpan duration, ulong seed)
     {
@@ -90,7 +93,30 @@ public sealed class WorkloadContext
         ElapsedSeconds = stopwatch.Elapsed.TotalSeconds;
         Volatile.Write(ref done, true);
         sampler.Join();
-        PeakLiveBytes = Math.Max(PeakLiveBytes, CurrentLiveBytes);
+        PeakLiveBytes = Math.Max(Math.Max(PeakLiveBytes, CurrentLiveBytes), Volatile.Read(ref _sharedPeak));
+    }
+
+    /// <summary>
+    /// Adds <paramref name="delta"/> to the thread's live bytes and to a shared total whose exact peak counts. For
+    /// workloads where one operation moves the live total by a large share (malloc-large: up to 32 MiB of a few
+    /// hundred), so that the millisecond sampler would miss peaks and overstate peak RSS / peak live; the interlocked
+    /// add costs nothing next to such operations.
+    /// </summary>
+    public void AddLiveExactly(ref ThreadSlot slot, long delta)
+    {
+        slot.LiveBytes += delta;
+        long live = Interlocked.Add(ref _sharedLive, delta);
+        long peak = Volatile.Read(ref _sharedPeak);
+        while (live > peak)
+        {
+            long seen = Interlocked.CompareExchange(ref _sharedPeak, live, peak);
+            if (seen == peak)
+            {
+                break;
+            }
+
+            peak = seen;
+        }
     }
 
     /// <summary>Starts <see cref="Threads"/> workers on <paramref name="body"/>(index) and waits for all of them.</summary>

@@ -5,7 +5,7 @@ namespace Numa.Benchmarks.Workloads;
 
 /// <summary>
 /// malloc-large style big blocks: each thread keeps a window of 16 live blocks of 64 KiB–32 MiB (log-uniform) and
-/// replaces a random one at a time, writing the new block page by page.
+/// replaces a random one at a time, writing the new block page by page. Live bytes are tracked exactly, not sampled.
 /// </summary>
 public static unsafe class MallocLarge
 {
@@ -32,13 +32,13 @@ public static unsafe class MallocLarge
             if (blocks[i] != 0)
             {
                 TAlloc.Free((void*)blocks[i]);
-                slot.LiveBytes -= (long)sizes[i];
+                context.AddLiveExactly(ref slot, -(long)sizes[i]);
                 slot.Operations++;
             }
 
             nuint size = rng.LogUniform(MinSize, MaxSize);
             void* p = TAlloc.Alloc(size);
-            slot.LiveBytes += (long)size;
+            context.AddLiveExactly(ref slot, (long)size);
             slot.Operations++;
             Block.TouchPages(p, size);
             blocks[i] = (nint)p;
@@ -50,7 +50,7 @@ public static unsafe class MallocLarge
             if (blocks[i] != 0)
             {
                 TAlloc.Free((void*)blocks[i]);
-                slot.LiveBytes -= (long)sizes[i];
+                context.AddLiveExactly(ref slot, -(long)sizes[i]);
                 slot.Operations++;
             }
         }
