@@ -195,13 +195,8 @@ internal sealed unsafe partial class Heap : IDisposable
 
     // True when the offset is the first byte of a block of the span page's class.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsBlockStart(nuint offset, PageEntry* entry, int sizeClass)
-    {
-        ref readonly SizeClassInfo info = ref SizeClassTable.Get(sizeClass);
-        nuint inSpan = (offset & PageMask) + ((nuint)entry->Aux << PageShift);
-        uint index = info.BlockIndex(inSpan);
-        return (nuint)index * info.Size == inSpan && index < info.SpanCapacity;
-    }
+    private static bool IsBlockStart(nuint offset, PageEntry* entry, int sizeClass) =>
+        SizeClassTable.Get(sizeClass).IsBlockOffset((offset & PageMask) + ((nuint)entry->Aux << PageShift));
 
     private static int Register(Heap heap)
     {

@@ -11,10 +11,23 @@ namespace Numa.SizeClasses;
 /// <param name="MaxCached">The most blocks a thread cache keeps of this class.</param>
 /// <param name="Alignment">The alignment every block of the class has (a power of two, at most a page).</param>
 /// <param name="Reciprocal">ceil(2^<see cref="ReciprocalShift"/> / Size): division by multiplication.</param>
-internal readonly record struct SizeClassInfo(uint Size, uint SpanPages, uint SpanCapacity, int Batch, int MaxCached, uint Alignment, ulong Reciprocal)
+/// <param name="DivisibilityMagic">ceil(2^64 / Size): a divisibility test by one multiplication (see <see cref="IsBlockOffset"/>).</param>
+internal readonly record struct SizeClassInfo(uint Size, uint SpanPages, uint SpanCapacity, int Batch, int MaxCached, uint Alignment, ulong Reciprocal, ulong DivisibilityMagic)
 {
     /// <summary>Exact for offsets below 2^40 / Size, far beyond the largest span.</summary>
     public const int ReciprocalShift = 40;
+
+    /// <summary>The bytes of a span that blocks cover: <see cref="SpanCapacity"/> blocks, then the tail no block fits in.</summary>
+    public uint BlockBytes => SpanCapacity * Size;
+
+    /// <summary>
+    /// True when byte <paramref name="offset"/> of a span is the first byte of a block. Free checks
+    /// every pointer with this, so it is one multiplication instead of a division: a 32-bit n is a
+    /// multiple of d exactly when n * ceil(2^64 / d), modulo 2^64, is below ceil(2^64 / d)
+    /// (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsBlockOffset(nuint offset) => offset < BlockBytes && (uint)offset * DivisibilityMagic <= DivisibilityMagic - 1;
 
     /// <summary>The index of the block holding byte <paramref name="offset"/> of a span.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -151,6 +151,7 @@ internal static class SizeClassTable
         uint alignment = Math.Min(size & (0u - size), (uint)PageMapLayout.PageSize);
         ulong reciprocal = ((1UL << SizeClassInfo.ReciprocalShift) + size - 1) / size;
         uint capacity = (uint)((ulong)pages * PageMapLayout.PageSize / size);
-        return new SizeClassInfo(size, pages, capacity, batch, maxCached, alignment, reciprocal);
+        ulong divisibilityMagic = (ulong.MaxValue / size) + 1;
+        return new SizeClassInfo(size, pages, capacity, batch, maxCached, alignment, reciprocal, divisibilityMagic);
     }
 }
