@@ -14,7 +14,14 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        string mode = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : (args.Any(a => a is "--filter" or "--list" or "-f") ? "micro" : "suite");
+        string mode = args.Length > 0 && !args[0].StartsWith('-') ? args[0]
+            : args.Any(a => a is "--help" or "-h") ? "help"
+            : args.Any(a => a is "--filter" or "--list" or "-f") ? "micro" : "suite";
+        if (mode is "suite" or "case" && args.Any(a => a is "--help" or "-h"))
+        {
+            mode = "help";
+        }
+
         string[] rest = args.Length > 0 && args[0] == mode ? args[1..] : args;
         switch (mode)
         {
@@ -27,14 +34,22 @@ public static class Program
                 return RunCase(rest);
             case "suite":
                 return RunSuite(rest, args);
+            case "help":
+                Usage(Console.Out);
+                return 0;
             default:
-                Console.Error.WriteLine("usage: NumaHeap.Benchmarks [suite [--full] [--workloads a,b] [--allocators a,b] [--threads 1,2] [--duration-ms N] [--warmup-ms N] [--repeat N] [--out DIR] [--command TEXT]]");
-                Console.Error.WriteLine("       NumaHeap.Benchmarks micro [BenchmarkDotNet options, e.g. --filter '*FixedSize*' --job short]");
-                Console.Error.WriteLine("       NumaHeap.Benchmarks case --workload W --allocator A --threads N [--duration-ms N] [--warmup-ms N] [--seed N]");
-                Console.Error.WriteLine("workloads: " + string.Join(", ", WorkloadCatalog.Workloads));
-                Console.Error.WriteLine("allocators: " + string.Join(", ", WorkloadCatalog.Allocators));
+                Usage(Console.Error);
                 return 2;
         }
+    }
+
+    private static void Usage(TextWriter output)
+    {
+        output.WriteLine("usage: NumaHeap.Benchmarks [suite [--full] [--workloads a,b] [--allocators a,b] [--threads 1,2] [--duration-ms N] [--warmup-ms N] [--repeat N] [--out DIR] [--command TEXT]]");
+        output.WriteLine("       NumaHeap.Benchmarks micro [BenchmarkDotNet options, e.g. --filter '*FixedSize*' --job short]");
+        output.WriteLine("       NumaHeap.Benchmarks case --workload W --allocator A --threads N [--duration-ms N] [--warmup-ms N] [--seed N]");
+        output.WriteLine("workloads: " + string.Join(", ", WorkloadCatalog.Workloads));
+        output.WriteLine("allocators: " + string.Join(", ", WorkloadCatalog.Allocators));
     }
 
     private static int RunCase(string[] args)
