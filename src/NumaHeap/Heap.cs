@@ -71,7 +71,7 @@ internal sealed unsafe partial class Heap : IDisposable
         for (int r = 0; r < regions; r++)
         {
             nuint start = _base + ((nuint)r << _regionShift);
-            var pages = new PageHeap.PageHeap(_os, _map, _base, start, (nuint)1 << _regionShift, hugePages, options.PurgeDelayMs);
+            var pages = new PageHeap.PageHeap(_os, _map, _base, start, (nuint)1 << _regionShift, hugePages, options.PurgeDelayMs, options.ResidentLimitPercent);
             _regions[r] = new NodeHeap(this, r, pages, BindRegion(r, start));
         }
 

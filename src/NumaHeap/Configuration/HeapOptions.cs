@@ -31,6 +31,13 @@ internal sealed class HeapOptions
     /// <summary>How long free pages stay committed before the background purge gives them back.</summary>
     public int PurgeDelayMs { get; init; } = DefaultPurgeDelayMs;
 
+    /// <summary>
+    /// With a value from 100 up, a node's pages in use plus its dirty free pages stay within this
+    /// percentage of its peak in use since the last Trim, the largest dirty runs purged at once when
+    /// they would not; 0 (the default): free pages wait for the decay delay only.
+    /// </summary>
+    public int ResidentLimitPercent { get; init; }
+
     /// <summary>How huge pages are used.</summary>
     public HugePageMode HugePages { get; init; } = HugePageMode.Off;
 
@@ -59,6 +66,7 @@ internal sealed class HeapOptions
         SimulatedNodes = ReadInt("SimulatedNodes", "SIMULATED_NODES", 0, 0, 64),
         Checks = ReadBool("Checks", "CHECKS"),
         PurgeDelayMs = ReadInt("PurgeDelayMs", "PURGE_DELAY_MS", DefaultPurgeDelayMs, 0, int.MaxValue),
+        ResidentLimitPercent = ReadResidentLimitPercent(),
         HugePages = ReadHugePages(),
         InterleaveMainThread = ReadBool("InterleaveMainThread", "INTERLEAVE_MAIN_THREAD"),
         BindThreadsRoundRobin = ReadBindThreads(),
@@ -105,6 +113,17 @@ internal sealed class HeapOptions
             "1" or "true" or "on" or "yes" => true,
             _ => throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_{variable} (NumaHeap.{switchName}) is '{text}'; expected 0 or 1."),
         };
+    }
+
+    private static int ReadResidentLimitPercent()
+    {
+        int percent = ReadInt("ResidentLimitPercent", "RESIDENT_LIMIT_PERCENT", 0, 0, 100_000);
+        if (percent is > 0 and < 100)
+        {
+            throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_RESIDENT_LIMIT_PERCENT (NumaHeap.ResidentLimitPercent) is '{percent}'; expected 0 (no limit) or a percentage of the peak in use from 100 up.");
+        }
+
+        return percent;
     }
 
     private static bool ReadBindThreads()

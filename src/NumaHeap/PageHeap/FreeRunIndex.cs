@@ -68,6 +68,25 @@ internal sealed class FreeRunIndex
         return best != 0;
     }
 
+    /// <summary>The longest run (the highest address among the longest).</summary>
+    public bool TryFindLargest(out FreeRun run)
+    {
+        int node = _root;
+        if (node == 0)
+        {
+            run = default;
+            return false;
+        }
+
+        while (_nodes[node].Right != 0)
+        {
+            node = _nodes[node].Right;
+        }
+
+        run = Key(node);
+        return true;
+    }
+
     /// <summary>Copies every run, in order, into <paramref name="runs"/>.</summary>
     public void CopyTo(List<FreeRun> runs)
     {

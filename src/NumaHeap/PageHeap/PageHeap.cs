@@ -11,8 +11,9 @@ namespace Numa.PageHeap;
 /// <summary>
 /// The page allocator of one region: big blocks and small-object spans are runs of heap pages.
 /// Freed runs merge with free neighbours at once (their boundaries are in the page map), are
-/// reused best-fit before the region's frontier moves, and go back to the OS only after
-/// <see cref="PurgeDelayMs"/> or on <see cref="Purge(bool)"/> with force.
+/// reused best-fit before the region's frontier moves, dirty runs before purged ones, and go back
+/// to the OS after <see cref="PurgeDelayMs"/>, on <see cref="Purge(bool)"/> with force, or, with a
+/// resident limit, largest first as soon as the pages in use and the dirty free pages exceed it.
 /// </summary>
 /// <remarks>
 /// All members take the instance's lock; callers never hold it. Only run boundaries are exact in the
@@ -31,6 +32,9 @@ internal sealed unsafe class PageHeap
     /// <summary>The huge page size purges respect when transparent huge pages are in use.</summary>
     private const nuint HugePageSize = 2 * 1024 * 1024;
 
+    /// <summary>A resident limit never leaves less room than this above the peak in use.</summary>
+    private const nuint ResidentSlackFloor = 8 * 1024 * 1024;
+
     private readonly object _lock = new();
     private readonly OsMemory _os;
     private readonly PageEntry* _map;
@@ -38,19 +42,25 @@ internal sealed unsafe class PageHeap
     private readonly nuint _start;
     private readonly nuint _end;
     private readonly bool _hugePages;
-    private readonly FreeRunIndex _freeRuns = new();
+    private readonly FreeRunIndex _dirtyRuns = new();
+    private readonly FreeRunIndex _cleanRuns = new();
+    private readonly int _residentLimitPercent;
     private readonly List<FreeRun> _scratch = new();
     private nuint _top;
     private nuint _committedTop;
     private nuint _freeBytes;
     private nuint _cleanFreeBytes;
+    private nuint _dirtyBytes;
+    private nuint _peakInUse;
     private nuint _bigLiveBytes;
     private nuint _spanBytes;
     private long _purges;
     private long _purgedBytes;
 
-    public PageHeap(OsMemory os, PageEntry* map, nuint heapBase, nuint start, nuint size, bool hugePages, int purgeDelayMs)
+    public PageHeap(OsMemory os, PageEntry* map, nuint heapBase, nuint start, nuint size, bool hugePages, int purgeDelayMs, int residentLimitPercent = 0)
     {
+        Debug.Assert(residentLimitPercent == 0 || residentLimitPercent >= 100);
+        _residentLimitPercent = residentLimitPercent;
         Debug.Assert((start & PageMask) == 0 && (size & PageMask) == 0);
         _os = os;
         _map = map;
@@ -72,6 +82,8 @@ internal sealed unsafe class PageHeap
     /// <summary>The frontier: pages below it have been handed out at least once.</summary>
     public nuint Top => Volatile.Read(ref _top);
 
+    private nuint InUse => _bigLiveBytes + _spanBytes;
+
     /// <summary>Takes a run of <paramref name="pages"/> pages for a big block and marks it in the page map.</summary>
     /// <returns>The run's address, or 0 when the region has no room.</returns>
     public nuint AllocateBig(nuint pages, nuint alignPages, out bool zeroed)
@@ -83,6 +95,7 @@ internal sealed unsafe class PageHeap
             {
                 Entry(start) = new PageEntry { Kind = PageKind.BigHead, Value = pages };
                 _bigLiveBytes += pages << PageShift;
+                OnInUseGrown(zeroed);
             }
 
             return start;
@@ -179,6 +192,7 @@ internal sealed unsafe class PageHeap
 
             Entry(start).Value = newPages;
             _bigLiveBytes += extra << PageShift;
+            OnInUseGrown(fromCleanPages: true);
             return true;
         }
     }
@@ -201,10 +215,11 @@ internal sealed unsafe class PageHeap
     {
         lock (_lock)
         {
-            nuint start = AllocateRun(pages, 1, out _);
+            nuint start = AllocateRun(pages, 1, out bool zeroed);
             if (start != 0)
             {
                 _spanBytes += pages << PageShift;
+                OnInUseGrown(zeroed);
             }
 
             return start;
@@ -233,7 +248,14 @@ internal sealed unsafe class PageHeap
             uint now = (uint)Environment.TickCount;
             bool pending = false;
             _scratch.Clear();
-            _freeRuns.CopyTo(_scratch);
+            _dirtyRuns.CopyTo(_scratch);
+            if (force)
+            {
+                // Runs the decay purge already went through keep dirty edges; only Trim takes those.
+                _cleanRuns.CopyTo(_scratch);
+                _peakInUse = InUse;
+            }
+
             foreach (FreeRun run in _scratch)
             {
                 ref PageEntry head = ref Entry(run.Start);
@@ -265,7 +287,8 @@ internal sealed unsafe class PageHeap
                 BigLiveBytes: (long)_bigLiveBytes,
                 SpanBytes: (long)_spanBytes,
                 FreeRunBytes: (long)_freeBytes,
-                FreeRuns: _freeRuns.Count,
+                FreeRuns: _dirtyRuns.Count + _cleanRuns.Count,
+                DirtyBytes: (long)_dirtyBytes,
                 CommittedBytes: (long)(used - _cleanFreeBytes),
                 Purges: _purges,
                 PurgedBytes: _purgedBytes);
@@ -278,10 +301,13 @@ internal sealed unsafe class PageHeap
     {
         lock (_lock)
         {
-            var indexed = new List<FreeRun>();
-            _freeRuns.CopyTo(indexed);
+            var dirtyIndexed = new List<FreeRun>();
+            var cleanIndexed = new List<FreeRun>();
+            _dirtyRuns.CopyTo(dirtyIndexed);
+            _cleanRuns.CopyTo(cleanIndexed);
             var seen = new HashSet<nuint>();
             nuint free = 0;
+            nuint dirty = 0;
             nuint big = 0;
             nuint spans = 0;
             bool previousFree = false;
@@ -306,9 +332,11 @@ internal sealed unsafe class PageHeap
                             }
                         }
 
-                        Check(indexed.BinarySearch(new FreeRun(pages, page)) >= 0, page, "free run missing from the index");
+                        List<FreeRun> indexed = AwaitsDecay(entry.Flags) ? dirtyIndexed : cleanIndexed;
+                        Check(indexed.BinarySearch(new FreeRun(pages, page)) >= 0, page, $"free run missing from the {(AwaitsDecay(entry.Flags) ? "dirty" : "clean")} index");
                         seen.Add(page);
                         free += pages << PageShift;
+                        dirty += AwaitsDecay(entry.Flags) ? pages << PageShift : 0;
                         previousFree = true;
                         break;
                     case PageKind.BigHead:
@@ -337,8 +365,9 @@ internal sealed unsafe class PageHeap
             }
 
             Check(page == _top, page, "runs do not end at the frontier");
-            Check(seen.Count == indexed.Count, _start, $"free-run index holds {indexed.Count} runs, the page map {seen.Count}");
+            Check(seen.Count == dirtyIndexed.Count + cleanIndexed.Count, _start, $"free-run indexes hold {dirtyIndexed.Count + cleanIndexed.Count} runs, the page map {seen.Count}");
             Check(free == _freeBytes, _start, $"free bytes {_freeBytes} counted, {free} found");
+            Check(dirty == _dirtyBytes, _start, $"dirty bytes {_dirtyBytes} counted, {dirty} found");
             Check(big == _bigLiveBytes, _start, $"big live bytes {_bigLiveBytes} counted, {big} found");
             Check(spans == _spanBytes, _start, $"span bytes {_spanBytes} counted, {spans} found");
         }
@@ -364,7 +393,9 @@ internal sealed unsafe class PageHeap
     {
         Debug.Assert(pages > 0 && alignPages > 0);
         nuint slack = alignPages - 1;
-        if (_freeRuns.TryFindAtLeast(new FreeRun(pages + slack, 0), out FreeRun run))
+        // Dirty runs first: their pages are resident, a purged run's would fault back in.
+        var wanted = new FreeRun(pages + slack, 0);
+        if (_dirtyRuns.TryFindAtLeast(wanted, out FreeRun run) || _cleanRuns.TryFindAtLeast(wanted, out run))
         {
             ref PageEntry head = ref Entry(run.Start);
             FreeRunFlags flags = head.Flags;
@@ -461,6 +492,46 @@ internal sealed unsafe class PageHeap
         {
             PurgeRun(new FreeRun((end - start) >> PageShift, start), ref Entry(start), wholePages: !_hugePages);
         }
+        else
+        {
+            EnforceResidentLimit();
+        }
+    }
+
+    private void OnInUseGrown(bool fromCleanPages)
+    {
+        _peakInUse = Math.Max(_peakInUse, InUse);
+        if (fromCleanPages)
+        {
+            // The block will fault pages in: resident memory grows without a free to trigger the limit.
+            EnforceResidentLimit();
+        }
+    }
+
+    // With a resident limit, pages in use plus dirty free pages stay within a percentage of the peak
+    // in use (since the last Trim): the excess is fragmentation, which best fit cannot avoid when
+    // big blocks of very different sizes come and go. The largest dirty runs go first: best fit
+    // reaches for them last, and each madvise gives back the most.
+    private void EnforceResidentLimit()
+    {
+        if (_residentLimitPercent == 0)
+        {
+            return;
+        }
+
+        nuint limit = _peakInUse + Math.Max(ResidentSlackFloor, _peakInUse / 100 * (nuint)(_residentLimitPercent - 100));
+        try
+        {
+            while (InUse + _dirtyBytes > limit && _dirtyRuns.TryFindLargest(out FreeRun run))
+            {
+                PurgeRun(run, ref Entry(run.Start), wholePages: !_hugePages);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The free or allocation must succeed: a refused madvise leaves the pages committed,
+            // and the decay purge tries them again (and reports the refusal) later.
+        }
     }
 
     // Dirty and not yet through a decay purge (which gives back what it can, whole huge pages, once).
@@ -501,27 +572,38 @@ internal sealed unsafe class PageHeap
             Entry(start + ((pages - 1) << PageShift)) = new PageEntry { Kind = PageKind.FreeTail, Value = pages };
         }
 
-        _freeRuns.Add(new FreeRun(pages, start));
+        IndexOf(flags).Add(new FreeRun(pages, start));
         _freeBytes += pages << PageShift;
         if ((flags & FreeRunFlags.Dirty) == 0)
         {
             _cleanFreeBytes += pages << PageShift;
+        }
+        else if (AwaitsDecay(flags))
+        {
+            _dirtyBytes += pages << PageShift;
         }
     }
 
     // Unindexes the run and turns its boundary entries into body entries, ready to merge or be taken.
     private void RemoveFreeRun(nuint start, nuint pages, FreeRunFlags flags)
     {
-        _freeRuns.Remove(new FreeRun(pages, start));
+        IndexOf(flags).Remove(new FreeRun(pages, start));
         _freeBytes -= pages << PageShift;
         if ((flags & FreeRunFlags.Dirty) == 0)
         {
             _cleanFreeBytes -= pages << PageShift;
         }
+        else if (AwaitsDecay(flags))
+        {
+            _dirtyBytes -= pages << PageShift;
+        }
 
         Entry(start) = new PageEntry { Kind = PageKind.FreeBody };
         Entry(start + ((pages - 1) << PageShift)) = new PageEntry { Kind = PageKind.FreeBody };
     }
+
+    // The index a run with these flags belongs to: runs awaiting the decay purge are reused first.
+    private FreeRunIndex IndexOf(FreeRunFlags flags) => AwaitsDecay(flags) ? _dirtyRuns : _cleanRuns;
 
     private void PurgeRun(FreeRun run, ref PageEntry head, bool wholePages)
     {
@@ -539,6 +621,14 @@ internal sealed unsafe class PageHeap
             _os.Decommit((void*)start, end - start);
             _purges++;
             _purgedBytes += (long)(end - start);
+        }
+
+        if (AwaitsDecay(head.Flags))
+        {
+            // Whatever the purge left, the run no longer awaits it: it moves to the clean index.
+            _dirtyRuns.Remove(run);
+            _cleanRuns.Add(run);
+            _dirtyBytes -= run.Pages << PageShift;
         }
 
         if (start == run.Start && end == run.Start + (run.Pages << PageShift))

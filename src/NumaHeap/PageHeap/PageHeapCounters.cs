@@ -5,6 +5,7 @@ internal readonly record struct PageHeapCounters(
     long BigLiveBytes,
     long SpanBytes,
     long FreeRunBytes,
+    long DirtyBytes,
     int FreeRuns,
     long CommittedBytes,
     long Purges,

@@ -98,13 +98,16 @@ public sealed unsafe class PageHeapTests
         heap.Validate();
     }
 
-    [Fact]
-    public void RandomBigSequences_NeverLeaveTwoAdjacentFreeRuns()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(110)]
+    public void RandomBigSequences_NeverLeaveTwoAdjacentFreeRuns(int residentLimitPercent)
     {
         // Property: after every operation of a random sequence of big allocations, frees and
         // reallocations, Validate holds — runs tile the region, no two free runs are adjacent,
-        // the free-run index matches the page map, and the counters match what is there.
-        using Heap heap = TestHeaps.Create();
+        // the dirty and clean free-run indexes match the page map, and the counters match what is
+        // there; with a tight resident limit, so that runs keep moving between the indexes too.
+        using Heap heap = TestHeaps.Create(residentLimitPercent: residentLimitPercent);
         var random = new Random(12345);
         var live = new List<(nint Block, int Size)>();
         for (int step = 0; step < 2000; step++)

@@ -16,7 +16,8 @@ internal static class TestHeaps
         HugePageMode hugePages = HugePageMode.Off,
         OsMemory? os = null,
         bool interleaveMainThread = false,
-        bool bindThreadsRoundRobin = false) =>
+        bool bindThreadsRoundRobin = false,
+        int residentLimitPercent = 0) =>
         new(new HeapOptions
         {
             SimulatedNodes = simulatedNodes,
@@ -28,6 +29,7 @@ internal static class TestHeaps
             InterleaveMainThread = interleaveMainThread,
             MainManagedThreadId = Environment.CurrentManagedThreadId,
             BindThreadsRoundRobin = bindThreadsRoundRobin,
+            ResidentLimitPercent = residentLimitPercent,
         });
 
     /// <summary>The process's resident set size from /proc/self/status (VmRSS), in bytes.</summary>
