@@ -59,9 +59,9 @@ internal sealed unsafe class PageHeap
 
     public PageHeap(OsMemory os, PageEntry* map, nuint heapBase, nuint start, nuint size, bool hugePages, int purgeDelayMs, int residentLimitPercent = 0)
     {
+        Debug.Assert((start & PageMask) == 0 && (size & PageMask) == 0);
         Debug.Assert(residentLimitPercent == 0 || residentLimitPercent >= 100);
         _residentLimitPercent = residentLimitPercent;
-        Debug.Assert((start & PageMask) == 0 && (size & PageMask) == 0);
         _os = os;
         _map = map;
         _heapBase = heapBase;
@@ -192,7 +192,7 @@ internal sealed unsafe class PageHeap
 
             Entry(start).Value = newPages;
             _bigLiveBytes += extra << PageShift;
-            OnInUseGrown(fromCleanPages: true);
+            OnInUseGrown(fromCleanPages: true); // the block may have grown past the frontier
             return true;
         }
     }
@@ -252,6 +252,7 @@ internal sealed unsafe class PageHeap
             if (force)
             {
                 // Runs the decay purge already went through keep dirty edges; only Trim takes those.
+                // Trim also starts the peak that the resident limit measures against afresh.
                 _cleanRuns.CopyTo(_scratch);
                 _peakInUse = InUse;
             }
