@@ -84,9 +84,9 @@ internal sealed unsafe partial class Heap
         bool pending = false;
         lock (_cachesLock)
         {
-            foreach (nint handle in _caches)
+            foreach (RegisteredCache registered in _caches)
             {
-                var cache = (ThreadCache*)handle;
+                ThreadCache* cache = registered.Cache;
                 CollectRemote(cache);
 
                 // The owner may have added to a chain this pass had already emptied. Its free found

@@ -27,8 +27,7 @@ internal sealed unsafe partial class Heap
     private int _releasingCaches;
     private bool _disposed;
     private int _roundRobinNode = -1;
-    private readonly List<nint> _caches = new();
-    private readonly List<Thread> _cacheThreads = new();
+    private readonly List<RegisteredCache> _caches = new();
     private int _deadCacheScanThreshold = DeadCacheScanMinimum;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -290,8 +289,7 @@ internal sealed unsafe partial class Heap
                     ReleaseDeadThreadCaches();
                 }
 
-                _caches.Add((nint)cache);
-                _cacheThreads.Add(Thread.CurrentThread);
+                _caches.Add(new RegisteredCache((nint)cache, Thread.CurrentThread));
             }
 
             OnNewThread(cache);
@@ -393,7 +391,7 @@ internal sealed unsafe partial class Heap
     {
         lock (_cachesLock)
         {
-            int index = _caches.IndexOf((nint)cache);
+            int index = IndexOfCache(cache);
             if (index < 0 || _disposed)
             {
                 // Already released by a new thread that found its thread dead, or the heap is gone.
@@ -425,9 +423,9 @@ internal sealed unsafe partial class Heap
     {
         for (int i = _caches.Count - 1; i >= 0; i--)
         {
-            if (!_cacheThreads[i].IsAlive)
+            if (!_caches[i].Owner.IsAlive)
             {
-                var cache = (ThreadCache*)_caches[i];
+                ThreadCache* cache = _caches[i].Cache;
                 Unregister(i);
                 ReturnCacheContents(cache);
             }
@@ -436,13 +434,24 @@ internal sealed unsafe partial class Heap
         _deadCacheScanThreshold = Math.Max(DeadCacheScanMinimum, 2 * _caches.Count);
     }
 
+    private int IndexOfCache(ThreadCache* cache)
+    {
+        for (int i = 0; i < _caches.Count; i++)
+        {
+            if (_caches[i].Cache == cache)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     private void Unregister(int index)
     {
         int last = _caches.Count - 1;
         _caches[index] = _caches[last];
-        _cacheThreads[index] = _cacheThreads[last];
         _caches.RemoveAt(last);
-        _cacheThreads.RemoveAt(last);
     }
 
     // Sends a forgotten cache's remote chains and cached blocks home and folds in its counters.

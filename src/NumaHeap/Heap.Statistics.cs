@@ -22,9 +22,9 @@ internal sealed unsafe partial class Heap
         lock (_cachesLock)
         {
             cacheCount = _caches.Count;
-            foreach (nint handle in _caches)
+            foreach (RegisteredCache registered in _caches)
             {
-                var cache = (ThreadCache*)handle;
+                ThreadCache* cache = registered.Cache;
                 int node = cache->Node;
                 localFrees[node] += cache->LocalFrees;
                 remoteSent[node] += cache->RemoteFreesSent;
@@ -122,9 +122,9 @@ internal sealed unsafe partial class Heap
         ThreadCache* own = ThreadCacheOwner.Current.Find(_id);
         lock (_cachesLock)
         {
-            foreach (nint handle in _caches)
+            foreach (RegisteredCache registered in _caches)
             {
-                var cache = (ThreadCache*)handle;
+                ThreadCache* cache = registered.Cache;
                 if (cache == own)
                 {
                     for (int c = 1; c < SizeClassTable.ClassCount; c++)

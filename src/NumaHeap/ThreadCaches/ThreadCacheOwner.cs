@@ -52,19 +52,6 @@ internal sealed unsafe class ThreadCacheOwner
         return cache;
     }
 
-    /// <summary>Gives up a cache that its heap has already released (the heap was disposed).</summary>
-    public void Forget(ThreadCache* cache)
-    {
-        for (int i = 0; i < _count; i++)
-        {
-            if (_caches[i] == (nint)cache)
-            {
-                _caches[i] = _caches[--_count];
-                return;
-            }
-        }
-    }
-
     /// <summary>Returns the dead thread's blocks to their heaps.</summary>
     ~ThreadCacheOwner()
     {

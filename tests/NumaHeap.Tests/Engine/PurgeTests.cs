@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
+using Numa.Configuration;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -106,7 +107,7 @@ public sealed unsafe class PurgeTests(ITestOutputHelper output)
     [Fact]
     public void WithTransparentHugePages_DecayPurgesWholeHugePagesOnly()
     {
-        using Heap heap = TestHeaps.Create(purgeDelayMs: 50, hugePages: Configuration.HugePageMode.Transparent);
+        using Heap heap = TestHeaps.Create(purgeDelayMs: 50, hugePages: HugePageMode.Transparent);
         const int HugePage = 2 * 1024 * 1024;
 
         // A run that covers exactly one aligned huge page plus ragged edges.
