@@ -28,8 +28,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
     public void EveryBlock_BelongsToTheNodeOfTheThreadThatAllocatedIt(int nodes)
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: nodes);
-        NodeWorker[] workers = StartWorkers(heap, nodes);
-        try
+        using (var workers = new NodeWorkers(heap, nodes))
         {
             var blocks = new List<(nint Block, int Node)>();
             foreach (NodeWorker worker in workers)
@@ -56,10 +55,6 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
                 Assert.True(node == blocks[i].Node || node == other.Node, $"a block of node {blocks[i].Node} resized on node {other.Node} landed on node {node}");
                 other.Run(() => heap.Free((void*)moved));
             }
-        }
-        finally
-        {
-            StopWorkers(workers);
         }
 
         Settle(heap);
@@ -114,8 +109,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
     public void FullRemoteBatch_GoesHomeToItsNode_AndIsWhatThatNodeAllocatesNext(int nodes)
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: nodes);
-        NodeWorker[] workers = StartWorkers(heap, nodes);
-        try
+        using (var workers = new NodeWorkers(heap, nodes))
         {
             for (int k = 0; k < nodes; k++)
             {
@@ -158,10 +152,6 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
                 origin.Run(() => FreeAll(heap, again));
             }
         }
-        finally
-        {
-            StopWorkers(workers);
-        }
 
         Settle(heap);
     }
@@ -175,8 +165,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
     public void PartialRemoteChain_OfAnIdleOrExitedThread_IsDeliveredToItsOrigin(int nodes, bool freerExits)
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: nodes);
-        NodeWorker[] workers = StartWorkers(heap, nodes);
-        try
+        using (var workers = new NodeWorkers(heap, nodes))
         {
             const int Size = 64;
             const int Returned = 3;
@@ -198,8 +187,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
                 if (freerExits && k == 0)
                 {
                     // The freeing thread is gone, with its partial chain, and no collection runs.
-                    freer.Dispose();
-                    workers[freer.Node] = new NodeWorker(heap, freer.Node);
+                    workers.Replace(freer.Node);
                 }
 
                 // The freeing thread now sits blocked (or is gone): only the maintenance timer can send the chain.
@@ -211,10 +199,6 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
                 Assert.Subset(again, remote);
                 origin.Run(() => FreeAll(heap, again));
             }
-        }
-        finally
-        {
-            StopWorkers(workers);
         }
 
         Settle(heap);
@@ -228,8 +212,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
         const int Nodes = 4;
         const int PerNode = 20_000;
         using Heap heap = TestHeaps.Create(simulatedNodes: Nodes, purgeDelayMs: 40);
-        NodeWorker[] workers = StartWorkers(heap, Nodes);
-        try
+        using (var workers = new NodeWorkers(heap, Nodes))
         {
             // Blocks of 40 classes from nodes 1..3, every other one freed in a random order by node 0
             // over about half a second. The other half stays live, so that no span empties: a span
@@ -269,10 +252,6 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
                 workers[n].Run(() => FreeAll(heap, rest.Where((_, i) => i % 2 == 1)));
             }
         }
-        finally
-        {
-            StopWorkers(workers);
-        }
 
         Settle(heap);
     }
@@ -284,8 +263,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
     public void InterleavedBlocks_FreedFromAnyNode_GoBackToTheInterleavedHeap(int nodes)
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: nodes);
-        NodeWorker[] workers = StartWorkers(heap, nodes);
-        try
+        using (var workers = new NodeWorkers(heap, nodes))
         {
             var blocks = new List<nint>();
             foreach (NodeWorker worker in workers)
@@ -319,10 +297,6 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
                 Assert.Equal(0, statistics.Nodes[n].RemoteFreesReceived);
             }
         }
-        finally
-        {
-            StopWorkers(workers);
-        }
 
         Settle(heap);
     }
@@ -335,8 +309,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
     {
         const int Size = 1024 * 1024;
         using Heap heap = TestHeaps.Create(simulatedNodes: nodes);
-        NodeWorker[] workers = StartWorkers(heap, nodes);
-        try
+        using (var workers = new NodeWorkers(heap, nodes))
         {
             for (int k = 0; k < nodes; k++)
             {
@@ -364,10 +337,6 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
                 freer.Run(() => heap.Free((void*)fromFreer));
                 origin.Run(() => heap.Free((void*)reused));
             }
-        }
-        finally
-        {
-            StopWorkers(workers);
         }
 
         Settle(heap);
@@ -485,25 +454,6 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
         for (int i = 0; i < 10_000; i++)
         {
             Thread.GetCurrentProcessorId();
-        }
-    }
-
-    private static NodeWorker[] StartWorkers(Heap heap, int nodes)
-    {
-        var workers = new NodeWorker[nodes];
-        for (int n = 0; n < nodes; n++)
-        {
-            workers[n] = new NodeWorker(heap, n);
-        }
-
-        return workers;
-    }
-
-    private static void StopWorkers(NodeWorker[] workers)
-    {
-        foreach (NodeWorker worker in workers)
-        {
-            worker.Dispose();
         }
     }
 
