@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Numa.Tests.Engine;
 using Xunit;
 using Xunit.Abstractions;
@@ -27,13 +28,24 @@ public sealed class StressTests(ITestOutputHelper output)
         Run(new StressSettings { Threads = 4, Rounds = 6, OperationsPerThread = 3000, MaxSize = 1024 * 1024 }, nodes: 2, checks: true);
     }
 
-    private void Run(StressSettings defaults, int nodes, bool checks)
+    [Fact]
+    public void RandomTransfersUnderATightResidentLimit_KeepEveryBlockIntact_AndLeaveNothingBehind()
+    {
+        // A limit of 101% (and blocks up to 32 MiB, beyond the limit's 8 MiB of slack) purges on many
+        // big frees: page runs keep moving between the dirty and clean indexes while other threads
+        // allocate from them. The decay delay is an hour, so every purge during the run is the limit's.
+        Run(new StressSettings { Threads = 4, Rounds = 6, OperationsPerThread = 4000, MaxSize = 32 * 1024 * 1024 }, nodes: 2, checks: false, residentLimitPercent: 101, purgeDelayMs: 3_600_000);
+    }
+
+    private void Run(StressSettings defaults, int nodes, bool checks, int residentLimitPercent = 0, int purgeDelayMs = 1000)
     {
         StressSettings settings = defaults.WithEnvironment();
-        output.WriteLine($"{nodes} simulated node(s), checks {(checks ? "on" : "off")}, {settings}");
-        using Heap heap = TestHeaps.Create(simulatedNodes: nodes, checks: checks);
+        output.WriteLine($"{nodes} simulated node(s), checks {(checks ? "on" : "off")}, resident limit {residentLimitPercent}%, {settings}");
+        using Heap heap = TestHeaps.Create(simulatedNodes: nodes, checks: checks, purgeDelayMs: purgeDelayMs, residentLimitPercent: residentLimitPercent);
         StressReport report = new StressRun(heap, settings).Run();
         output.WriteLine(report.ToString());
+        long purgesDuringRun = heap.GetStatistics().Nodes.Sum(n => n.Purges);
+        output.WriteLine($"purges during the run: {purgesDuringRun:N0}");
 
         // Dead threads' caches go back through their finalizers: run them so the counts are final.
         Quiescence.RunFinalizers();
@@ -57,5 +69,9 @@ public sealed class StressTests(ITestOutputHelper output)
         }
 
         Assert.True(report.Migrations > 0, "no block was reallocated by a thread other than its allocator");
+        if (residentLimitPercent > 0)
+        {
+            Assert.True(purgesDuringRun > 0, "the resident limit never purged during the run");
+        }
     }
 }
