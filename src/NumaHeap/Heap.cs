@@ -114,9 +114,17 @@ internal sealed unsafe partial class Heap : IDisposable
     }
 
     /// <summary>NativeMemory.Alloc: a pop from the thread cache when the class has a free block.</summary>
-    public void* Alloc(nuint byteCount)
+    public void* Alloc(nuint byteCount) => AllocWith(t_cache, byteCount);
+
+    /// <summary>NativeMemory.Free: a push onto the thread cache when the block is a small block of the thread's node.</summary>
+    public void Free(void* ptr) => FreeWith(t_cache, ptr);
+
+    /// <summary>A handle on the calling thread's cache, for <see cref="NumaThreadAllocator"/>.</summary>
+    public NumaThreadAllocator GetThreadAllocator() => new(this, Checks ? null : GetCache());
+
+    /// <summary><see cref="Alloc"/> with the calling thread's cache already looked up (or null: the slow path finds it).</summary>
+    public void* AllocWith(ThreadCache* cache, nuint byteCount)
     {
-        ThreadCache* cache = t_cache;
         if (byteCount <= SizeClassTable.MaxSmallSize && cache != null && cache->HeapId == _id)
         {
             ref FreeList list = ref cache->List(SizeClassTable.ClassOf(byteCount));
@@ -132,11 +140,10 @@ internal sealed unsafe partial class Heap : IDisposable
         return AllocSlow(byteCount, zeroed: false);
     }
 
-    /// <summary>NativeMemory.Free: a push onto the thread cache when the block is a small block of the thread's node.</summary>
-    public void Free(void* ptr)
+    /// <summary><see cref="Free"/> with the calling thread's cache already looked up (or null: the slow path finds it).</summary>
+    public void FreeWith(ThreadCache* cache, void* ptr)
     {
         nuint offset = (nuint)ptr - _base;
-        ThreadCache* cache = t_cache;
         if (offset < _size && cache != null && cache->HeapId == _id)
         {
             PageEntry* entry = _map + (offset >> PageShift);

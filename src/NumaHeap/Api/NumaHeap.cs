@@ -70,6 +70,12 @@ public static unsafe class NumaHeap
     /// <summary>Sets <paramref name="byteCount"/> bytes at <paramref name="ptr"/> to <paramref name="value"/>.</summary>
     public static void Fill(void* ptr, nuint byteCount, byte value) => NativeMemory.Fill(ptr, byteCount, value);
 
+    /// <summary>
+    /// The calling thread's allocator for hot loops: <see cref="Alloc(nuint)"/> and <see cref="Free"/>
+    /// without the per-call thread-local lookup. It cannot leave the thread (a ref struct).
+    /// </summary>
+    public static NumaThreadAllocator GetThreadAllocator() => Heap.Default.GetThreadAllocator();
+
     /// <summary>Allocates a block with an explicit placement: the calling thread's node, interleaved over every node, or one node.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="placement"/> names a node that does not exist.</exception>
     /// <exception cref="OutOfMemoryException">The memory cannot be had.</exception>

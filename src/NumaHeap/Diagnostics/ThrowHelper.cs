@@ -34,6 +34,10 @@ internal static class ThrowHelper
         throw new InvalidOperationException($"Heap corruption detected at the NumaHeap block 0x{(nint)ptr:X}: {problem}.");
 
     [DoesNotReturn]
+    public static void ThrowDefaultThreadAllocator() =>
+        throw new InvalidOperationException("This NumaThreadAllocator is a default value: take one with NumaHeap.GetThreadAllocator() on the thread that uses it.");
+
+    [DoesNotReturn]
     public static void ThrowNodeOutOfRange(int node, int nodeCount) =>
         throw new ArgumentOutOfRangeException(nameof(node), node, $"The node must be from 0 to {nodeCount - 1}; this machine has {nodeCount} NUMA node(s).");
 }

@@ -54,7 +54,7 @@ internal static class PublicApiWriter
         {
             { IsInterface: true } => "interface",
             { IsEnum: true } => "enum",
-            { IsValueType: true } => type.IsDefined(typeof(IsReadOnlyAttribute)) ? "readonly struct" : "struct",
+            { IsValueType: true } => (type.IsDefined(typeof(IsReadOnlyAttribute)) ? "readonly " : string.Empty) + (type.IsByRefLike ? "ref struct" : "struct"),
             _ when typeof(Delegate).IsAssignableFrom(type) => "delegate",
             { IsAbstract: true, IsSealed: true } => "static class",
             { IsAbstract: true } => "abstract class",
