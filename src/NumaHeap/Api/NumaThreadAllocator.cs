@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics.CodeAnalysis;
 using Numa.ThreadCaches;
 
 namespace Numa;
@@ -42,13 +41,10 @@ public readonly unsafe ref struct NumaThreadAllocator
         {
             if (_heap is null)
             {
-                ThrowDefault();
+                ThrowHelper.ThrowDefaultThreadAllocator();
             }
 
             return _heap;
         }
     }
-
-    [DoesNotReturn]
-    private static void ThrowDefault() => ThrowHelper.ThrowDefaultThreadAllocator();
 }

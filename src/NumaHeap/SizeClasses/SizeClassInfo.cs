@@ -12,13 +12,11 @@ namespace Numa.SizeClasses;
 /// <param name="Alignment">The alignment every block of the class has (a power of two, at most a page).</param>
 /// <param name="Reciprocal">ceil(2^<see cref="ReciprocalShift"/> / Size): division by multiplication.</param>
 /// <param name="DivisibilityMagic">ceil(2^64 / Size): a divisibility test by one multiplication (see <see cref="IsBlockOffset"/>).</param>
-internal readonly record struct SizeClassInfo(uint Size, uint SpanPages, uint SpanCapacity, int Batch, int MaxCached, uint Alignment, ulong Reciprocal, ulong DivisibilityMagic)
+/// <param name="BlockBytes">SpanCapacity * Size: the bytes of a span that blocks cover, before the tail no block fits in.</param>
+internal readonly record struct SizeClassInfo(uint Size, uint SpanPages, uint SpanCapacity, int Batch, int MaxCached, uint Alignment, ulong Reciprocal, ulong DivisibilityMagic, uint BlockBytes)
 {
     /// <summary>Exact for offsets below 2^40 / Size, far beyond the largest span.</summary>
     public const int ReciprocalShift = 40;
-
-    /// <summary>The bytes of a span that blocks cover: <see cref="SpanCapacity"/> blocks, then the tail no block fits in.</summary>
-    public uint BlockBytes => SpanCapacity * Size;
 
     /// <summary>
     /// True when byte <paramref name="offset"/> of a span is the first byte of a block. Free checks

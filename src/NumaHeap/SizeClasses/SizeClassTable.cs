@@ -152,6 +152,6 @@ internal static class SizeClassTable
         ulong reciprocal = ((1UL << SizeClassInfo.ReciprocalShift) + size - 1) / size;
         uint capacity = (uint)((ulong)pages * PageMapLayout.PageSize / size);
         ulong divisibilityMagic = (ulong.MaxValue / size) + 1;
-        return new SizeClassInfo(size, pages, capacity, batch, maxCached, alignment, reciprocal, divisibilityMagic);
+        return new SizeClassInfo(size, pages, capacity, batch, maxCached, alignment, reciprocal, divisibilityMagic, capacity * size);
     }
 }

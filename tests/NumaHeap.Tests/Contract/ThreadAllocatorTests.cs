@@ -117,9 +117,11 @@ public sealed unsafe class ThreadAllocatorTests
     [Fact]
     public void ThePublicAllocator_UsesTheProcessWideHeap()
     {
+        // GetNode and GetUsableSize throw ArgumentException for a block of any other heap.
         NumaThreadAllocator allocator = NumaHeap.GetThreadAllocator();
         void* block = allocator.Alloc(48);
         Assert.Equal(NumaHeap.CurrentNode, NumaHeap.GetNode(block));
+        Assert.True(NumaHeap.GetUsableSize(block) >= 48);
         NumaHeap.Free(block);
     }
 }

@@ -1,7 +1,5 @@
 using System;
-using System.Runtime.InteropServices;
 using System.Threading;
-using Numa.Platform;
 using Xunit;
 
 namespace Numa.Tests.Engine;
@@ -15,22 +13,9 @@ public sealed unsafe class DecayOnMergeTests : IDisposable
 {
     private const int Page = 8192;
     private const int RunPages = 64;
-    private const nuint RegionSize = 64 * 1024 * 1024;
-    private readonly OsMemory _os = OsMemory.Default;
-    private readonly void* _region;
-    private readonly PageEntry* _map;
+    private readonly StandalonePageHeapRegion _region = new(64 * 1024 * 1024);
 
-    public DecayOnMergeTests()
-    {
-        _region = _os.Reserve(RegionSize, 2 * 1024 * 1024);
-        _map = (PageEntry*)NativeMemory.AllocZeroed(RegionSize / Page, (nuint)sizeof(PageEntry));
-    }
-
-    public void Dispose()
-    {
-        NativeMemory.Free(_map);
-        _os.Release(_region, RegionSize);
-    }
+    public void Dispose() => _region.Dispose();
 
     [Fact]
     public void AFreeNextToARunPastTheDecayDelay_PurgesThatRun()
@@ -38,8 +23,8 @@ public sealed unsafe class DecayOnMergeTests : IDisposable
         PageHeap.PageHeap pages = Create(purgeDelayMs: 50);
         (nuint old, nuint fresh) = FreeOldRunThenNeighbour(pages, waitMs: 120);
 
-        Assert.Equal(0, _os.GetResidentBytes((void*)old, RunPages * Page));
-        Assert.Equal(RunPages * Page, _os.GetResidentBytes((void*)fresh, RunPages * Page));
+        Assert.Equal(0, _region.Os.GetResidentBytes((void*)old, RunPages * Page));
+        Assert.Equal(RunPages * Page, _region.Os.GetResidentBytes((void*)fresh, RunPages * Page));
         Assert.Equal(1, pages.GetCounters().FreeRuns);
         pages.Validate(static (_, _) => { });
     }
@@ -50,14 +35,13 @@ public sealed unsafe class DecayOnMergeTests : IDisposable
         PageHeap.PageHeap pages = Create(purgeDelayMs: 60_000);
         (nuint old, nuint fresh) = FreeOldRunThenNeighbour(pages, waitMs: 0);
 
-        Assert.Equal(RunPages * Page, _os.GetResidentBytes((void*)old, RunPages * Page));
-        Assert.Equal(RunPages * Page, _os.GetResidentBytes((void*)fresh, RunPages * Page));
+        Assert.Equal(RunPages * Page, _region.Os.GetResidentBytes((void*)old, RunPages * Page));
+        Assert.Equal(RunPages * Page, _region.Os.GetResidentBytes((void*)fresh, RunPages * Page));
         Assert.Equal(0, pages.GetCounters().Purges);
         pages.Validate(static (_, _) => { });
     }
 
-    private PageHeap.PageHeap Create(int purgeDelayMs) =>
-        new(_os, _map, (nuint)_region, (nuint)_region, RegionSize, hugePages: false, purgeDelayMs);
+    private PageHeap.PageHeap Create(int purgeDelayMs) => _region.CreatePageHeap(purgeDelayMs);
 
     // Two adjacent blocks and a fence: the first is freed, then after waitMs the second, which merges with it.
     private static (nuint Old, nuint Fresh) FreeOldRunThenNeighbour(PageHeap.PageHeap pages, int waitMs)

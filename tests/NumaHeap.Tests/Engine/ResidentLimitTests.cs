@@ -1,6 +1,4 @@
 using System;
-using System.Runtime.InteropServices;
-using Numa.Platform;
 using Xunit;
 
 namespace Numa.Tests.Engine;
@@ -14,23 +12,10 @@ public sealed unsafe class ResidentLimitTests : IDisposable
 {
     private const int Page = 8192;
     private const nuint MiB = 1024 * 1024;
-    private const nuint RegionSize = 1024 * MiB;
     private const int HourMs = 3_600_000;
-    private readonly OsMemory _os = OsMemory.Default;
-    private readonly void* _region;
-    private readonly PageEntry* _map;
+    private readonly StandalonePageHeapRegion _region = new(1024 * MiB);
 
-    public ResidentLimitTests()
-    {
-        _region = _os.Reserve(RegionSize, 2 * MiB);
-        _map = (PageEntry*)NativeMemory.AllocZeroed(RegionSize / Page, (nuint)sizeof(PageEntry));
-    }
-
-    public void Dispose()
-    {
-        NativeMemory.Free(_map);
-        _os.Release(_region, RegionSize);
-    }
+    public void Dispose() => _region.Dispose();
 
     [Fact]
     public void ADirtyRun_IsReusedBeforeAPurgedRunThatFitsBetter()
@@ -69,10 +54,10 @@ public sealed unsafe class ResidentLimitTests : IDisposable
 
         // Of the four dirty 8 MiB runs, the two the limit purged are the "largest": equal length,
         // so the highest addresses.
-        Assert.Equal((long)(8 * MiB), _os.GetResidentBytes((void*)blocks[0], 8 * MiB));
-        Assert.Equal((long)(8 * MiB), _os.GetResidentBytes((void*)blocks[1], 8 * MiB));
-        Assert.Equal(0, _os.GetResidentBytes((void*)blocks[2], 8 * MiB));
-        Assert.Equal(0, _os.GetResidentBytes((void*)blocks[3], 8 * MiB));
+        Assert.Equal((long)(8 * MiB), _region.Os.GetResidentBytes((void*)blocks[0], 8 * MiB));
+        Assert.Equal((long)(8 * MiB), _region.Os.GetResidentBytes((void*)blocks[1], 8 * MiB));
+        Assert.Equal(0, _region.Os.GetResidentBytes((void*)blocks[2], 8 * MiB));
+        Assert.Equal(0, _region.Os.GetResidentBytes((void*)blocks[3], 8 * MiB));
         Assert.Equal((long)(16 * MiB), pages.GetCounters().DirtyBytes);
         pages.Validate(static (_, _) => { });
     }
@@ -96,8 +81,7 @@ public sealed unsafe class ResidentLimitTests : IDisposable
 
     private static long InUse(PageHeap.PageHeap pages) => pages.GetCounters().BigLiveBytes + pages.GetCounters().SpanBytes;
 
-    private PageHeap.PageHeap Create(int residentLimitPercent) =>
-        new(_os, _map, (nuint)_region, (nuint)_region, RegionSize, hugePages: false, HourMs, residentLimitPercent);
+    private PageHeap.PageHeap Create(int residentLimitPercent) => _region.CreatePageHeap(HourMs, residentLimitPercent);
 
     // Each block is followed by a one-page fence so that freed blocks do not merge; every page is written.
     private static nuint[] AllocateFenced(PageHeap.PageHeap pages, params nuint[] sizes) => Allocate(pages, fenced: true, sizes);
