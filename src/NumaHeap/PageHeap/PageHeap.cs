@@ -50,7 +50,7 @@ internal sealed unsafe class PageHeap
     private nuint _committedTop;
     private nuint _freeBytes;
     private nuint _cleanFreeBytes;
-    private nuint _dirtyBytes;
+    private nuint _dirtyBytes; // free pages that may be resident: the sum of the runs' resident counts
     private nuint _peakInUse;
     private nuint _bigLiveBytes;
     private nuint _spanBytes;
@@ -95,7 +95,7 @@ internal sealed unsafe class PageHeap
             {
                 Entry(start) = new PageEntry { Kind = PageKind.BigHead, Value = pages };
                 _bigLiveBytes += pages << PageShift;
-                OnInUseGrown(zeroed);
+                OnInUseGrown();
             }
 
             return start;
@@ -180,19 +180,12 @@ internal sealed unsafe class PageHeap
                     return false;
                 }
 
-                nuint runPages = neighbour.Value;
-                FreeRunFlags flags = neighbour.Flags;
-                uint freedAt = neighbour.Aux;
-                RemoveFreeRun(next, runPages, flags);
-                if (runPages > extra)
-                {
-                    AddFreeRun(next + (extra << PageShift), runPages - extra, flags, freedAt);
-                }
+                TakeFromRun(new FreeRun(neighbour.Value, next), next, extra);
             }
 
             Entry(start).Value = newPages;
             _bigLiveBytes += extra << PageShift;
-            OnInUseGrown(fromCleanPages: true); // the block may have grown past the frontier
+            OnInUseGrown();
             return true;
         }
     }
@@ -219,7 +212,7 @@ internal sealed unsafe class PageHeap
             if (start != 0)
             {
                 _spanBytes += pages << PageShift;
-                OnInUseGrown(zeroed);
+                OnInUseGrown();
             }
 
             return start;
@@ -271,7 +264,7 @@ internal sealed unsafe class PageHeap
                     continue;
                 }
 
-                PurgeRun(run, ref head, wholePages: force || !_hugePages);
+                PurgeRun(run, wholePages: force || !_hugePages);
             }
 
             return pending;
@@ -337,7 +330,9 @@ internal sealed unsafe class PageHeap
                         Check(indexed.BinarySearch(new FreeRun(pages, page)) >= 0, page, $"free run missing from the {(AwaitsDecay(entry.Flags) ? "dirty" : "clean")} index");
                         seen.Add(page);
                         free += pages << PageShift;
-                        dirty += AwaitsDecay(entry.Flags) ? pages << PageShift : 0;
+                        nuint resident = ResidentPages(page, pages, entry.Flags);
+                        Check(resident <= pages && (resident == 0 || (entry.Flags & FreeRunFlags.Dirty) != 0), page, $"free run of {pages} pages counts {resident} resident");
+                        dirty += resident << PageShift;
                         previousFree = true;
                         break;
                     case PageKind.BigHead:
@@ -368,7 +363,7 @@ internal sealed unsafe class PageHeap
             Check(page == _top, page, "runs do not end at the frontier");
             Check(seen.Count == dirtyIndexed.Count + cleanIndexed.Count, _start, $"free-run indexes hold {dirtyIndexed.Count + cleanIndexed.Count} runs, the page map {seen.Count}");
             Check(free == _freeBytes, _start, $"free bytes {_freeBytes} counted, {free} found");
-            Check(dirty == _dirtyBytes, _start, $"dirty bytes {_dirtyBytes} counted, {dirty} found");
+            Check(dirty == _dirtyBytes, _start, $"resident free bytes {_dirtyBytes} counted, {dirty} found");
             Check(big == _bigLiveBytes, _start, $"big live bytes {_bigLiveBytes} counted, {big} found");
             Check(spans == _spanBytes, _start, $"span bytes {_spanBytes} counted, {spans} found");
         }
@@ -398,23 +393,8 @@ internal sealed unsafe class PageHeap
         var wanted = new FreeRun(pages + slack, 0);
         if (_dirtyRuns.TryFindAtLeast(wanted, out FreeRun run) || _cleanRuns.TryFindAtLeast(wanted, out run))
         {
-            ref PageEntry head = ref Entry(run.Start);
-            FreeRunFlags flags = head.Flags;
-            uint freedAt = head.Aux;
-            RemoveFreeRun(run.Start, run.Pages, flags);
             nuint start = AlignUp(run.Start, alignPages);
-            nuint end = start + (pages << PageShift);
-            nuint runEnd = run.Start + (run.Pages << PageShift);
-            if (start > run.Start)
-            {
-                AddFreeRun(run.Start, (start - run.Start) >> PageShift, flags, freedAt);
-            }
-
-            if (runEnd > end)
-            {
-                AddFreeRun(end, (runEnd - end) >> PageShift, flags, freedAt);
-            }
-
+            FreeRunFlags flags = TakeFromRun(run, start, pages);
             zeroed = (flags & FreeRunFlags.Dirty) == 0;
             return start;
         }
@@ -440,6 +420,53 @@ internal sealed unsafe class PageHeap
         return alignedTop;
     }
 
+    // Takes pages [start, start + pages) out of the free run, which is indexed, and returns the run's
+    // flags; what is left on either side stays free with the same flags and age. Where the run was
+    // only partly resident, mincore says how much of each piece left is, so that a resident limit
+    // counts what is really there: an upper bound would drift up with every split, and the limit
+    // would purge, and the next allocations re-fault, pages that were never in excess.
+    private FreeRunFlags TakeFromRun(FreeRun run, nuint start, nuint pages)
+    {
+        ref PageEntry head = ref Entry(run.Start);
+        FreeRunFlags flags = head.Flags;
+        uint freedAt = head.Aux;
+        nuint resident = ResidentPages(run.Start, run.Pages, flags);
+        RemoveFreeRun(run.Start, run.Pages, flags);
+        nuint end = start + (pages << PageShift);
+        nuint runEnd = run.Start + (run.Pages << PageShift);
+        Debug.Assert(start >= run.Start && end <= runEnd);
+        if (start > run.Start)
+        {
+            AddPiece(run.Start, (start - run.Start) >> PageShift);
+        }
+
+        if (runEnd > end)
+        {
+            AddPiece(end, (runEnd - end) >> PageShift);
+        }
+
+        return flags;
+
+        void AddPiece(nuint pieceStart, nuint piecePages)
+        {
+            nuint pieceResident = resident == 0 ? 0
+                : resident >= run.Pages ? piecePages
+                : CountResidentPages(pieceStart, piecePages, upperBound: Math.Min(resident, piecePages));
+
+            // A dirty piece with nothing resident is not zero (its pages may be in swap), but it is
+            // not worth a purge either: it waits with the runs the decay has been through.
+            FreeRunFlags pieceFlags = pieceResident == 0 && (flags & FreeRunFlags.Dirty) != 0 ? flags | FreeRunFlags.Purged : flags;
+            AddFreeRun(pieceStart, piecePages, pieceFlags, freedAt, pieceResident);
+        }
+    }
+
+    // Heap pages of the range with at least one resident OS page, or the upper bound where the OS cannot tell.
+    private nuint CountResidentPages(nuint start, nuint pages, nuint upperBound)
+    {
+        long bytes = _os.GetResidentBytes((void*)start, pages << PageShift);
+        return bytes < 0 ? upperBound : Math.Min(upperBound, ((nuint)bytes + PageMask) >> PageShift);
+    }
+
     // clearBody: span pages must stop naming their span; big-block and unused pages need only their
     // first entry cleared (see the remarks on the class).
     private void FreeRunLocked(nuint start, nuint pages, bool clearBody, FreeRunFlags flags = FreeRunFlags.Dirty)
@@ -456,6 +483,9 @@ internal sealed unsafe class PageHeap
         nuint end = start + (pages << PageShift);
         uint now = (uint)Environment.TickCount;
 
+        // The freed pages count as resident: a block is written, if not all of it, most of the time.
+        nuint resident = (flags & FreeRunFlags.Dirty) != 0 ? pages : 0;
+
         // Merge with the run that ends just before this one.
         if (start > _start)
         {
@@ -467,6 +497,7 @@ internal sealed unsafe class PageHeap
                 nuint leftStart = start - (leftPages << PageShift);
                 PurgeIfDue(leftStart, leftPages, now);
                 FreeRunFlags leftFlags = Entry(leftStart).Flags;
+                resident += ResidentPages(leftStart, leftPages, leftFlags);
                 RemoveFreeRun(leftStart, leftPages, leftFlags);
                 flags |= leftFlags & FreeRunFlags.Dirty;
                 start = leftStart;
@@ -482,16 +513,17 @@ internal sealed unsafe class PageHeap
                 nuint rightPages = after.Value;
                 PurgeIfDue(end, rightPages, now);
                 FreeRunFlags rightFlags = after.Flags;
+                resident += ResidentPages(end, rightPages, rightFlags);
                 RemoveFreeRun(end, rightPages, rightFlags);
                 flags |= rightFlags & FreeRunFlags.Dirty;
                 end += rightPages << PageShift;
             }
         }
 
-        AddFreeRun(start, (end - start) >> PageShift, flags, now);
+        AddFreeRun(start, (end - start) >> PageShift, flags, now, resident);
         if (PurgeDelayMs == 0 && (flags & FreeRunFlags.Dirty) != 0)
         {
-            PurgeRun(new FreeRun((end - start) >> PageShift, start), ref Entry(start), wholePages: !_hugePages);
+            PurgeRun(new FreeRun((end - start) >> PageShift, start), wholePages: !_hugePages);
         }
         else
         {
@@ -499,20 +531,20 @@ internal sealed unsafe class PageHeap
         }
     }
 
-    private void OnInUseGrown(bool fromCleanPages)
+    // The block's pages that are not resident will be faulted in: resident memory grows without a
+    // free to trigger the limit, so it is enforced before the caller touches them.
+    private void OnInUseGrown()
     {
         _peakInUse = Math.Max(_peakInUse, InUse);
-        if (fromCleanPages)
-        {
-            // The block will fault pages in: resident memory grows without a free to trigger the limit.
-            EnforceResidentLimit();
-        }
+        EnforceResidentLimit();
     }
 
     // With a resident limit, pages in use plus dirty free pages stay within a percentage of the peak
     // in use (since the last Trim): the excess is fragmentation, which best fit cannot avoid when
-    // big blocks of very different sizes come and go. The largest dirty runs go first: best fit
-    // reaches for them last, and each madvise gives back the most.
+    // big blocks of very different sizes come and go. Only the excess goes, from the end of the
+    // largest dirty run: best fit reaches for that run last and takes it from its start, so these
+    // are the resident pages least likely to be wanted soon, and each page purged beyond the excess
+    // would be one more page fault later.
     private void EnforceResidentLimit()
     {
         if (_residentLimitPercent == 0)
@@ -525,7 +557,7 @@ internal sealed unsafe class PageHeap
         {
             while (InUse + _dirtyBytes > limit && _dirtyRuns.TryFindLargest(out FreeRun run))
             {
-                PurgeRun(run, ref Entry(run.Start), wholePages: !_hugePages);
+                PurgeTail(run, InUse + _dirtyBytes - limit);
             }
         }
         catch (InvalidOperationException)
@@ -533,6 +565,48 @@ internal sealed unsafe class PageHeap
             // The free or allocation must succeed: a refused madvise leaves the pages committed,
             // and the decay purge tries them again (and reports the refusal) later.
         }
+    }
+
+    // Purges resident pages worth at least `excess` bytes from the end of a dirty run, or the whole
+    // run when that is all of its resident pages (or the OS cannot say where they are). The run keeps
+    // its place and its age; the decay purge takes the rest.
+    private void PurgeTail(FreeRun run, nuint excess)
+    {
+        nuint resident = ResidentPages(run.Start, run.Pages, Entry(run.Start).Flags);
+        nuint excessPages = (excess + PageMask) >> PageShift;
+        nuint runBytes = run.Pages << PageShift;
+        nuint end = run.Start + runBytes;
+        long suffix = resident <= excessPages ? 0
+            : resident == run.Pages ? (long)(runBytes - (excessPages << PageShift))
+            : _os.FindResidentSuffix((void*)run.Start, runBytes, excessPages << PageShift);
+        nuint from = suffix <= 0 ? run.Start : run.Start + ((nuint)suffix & ~PageMask);
+        if (_hugePages)
+        {
+            // Purging part of a huge page splits it; whole huge pages only, and a few more bytes than asked.
+            from &= ~(HugePageSize - 1);
+            end &= ~(HugePageSize - 1);
+        }
+
+        if (from <= run.Start || end <= from)
+        {
+            PurgeRun(run, wholePages: !_hugePages);
+            return;
+        }
+
+        _os.Decommit((void*)from, end - from);
+        _purges++;
+        _purgedBytes += (long)(end - from);
+        nuint left = resident == run.Pages && !_hugePages ? (from - run.Start) >> PageShift
+            : CountResidentPages(run.Start, run.Pages, upperBound: resident);
+        if (left >= resident || left == 0)
+        {
+            // No progress by the count (an upper bound was off), or nothing left: the whole run goes.
+            PurgeRun(run, wholePages: !_hugePages);
+            return;
+        }
+
+        _dirtyBytes -= (resident - left) << PageShift;
+        Entry(run.Start + runBytes - PageSize).Aux = (uint)left;
     }
 
     // Dirty and not yet through a decay purge (which gives back what it can, whole huge pages, once).
@@ -554,7 +628,7 @@ internal sealed unsafe class PageHeap
 
         try
         {
-            PurgeRun(new FreeRun(pages, start), ref head, wholePages: !_hugePages);
+            PurgeRun(new FreeRun(pages, start), wholePages: !_hugePages);
         }
         catch (InvalidOperationException)
         {
@@ -564,24 +638,22 @@ internal sealed unsafe class PageHeap
     }
 
     // Writes the run's boundary entries and indexes it; its body entries are already FreeBody.
-    private void AddFreeRun(nuint start, nuint pages, FreeRunFlags flags, uint freedAt)
+    private void AddFreeRun(nuint start, nuint pages, FreeRunFlags flags, uint freedAt, nuint residentPages)
     {
+        Debug.Assert(residentPages <= pages && (residentPages == 0 || (flags & FreeRunFlags.Dirty) != 0));
         ref PageEntry head = ref Entry(start);
         head = new PageEntry { Kind = PageKind.FreeHead, Flags = flags, Aux = freedAt, Value = pages };
         if (pages > 1)
         {
-            Entry(start + ((pages - 1) << PageShift)) = new PageEntry { Kind = PageKind.FreeTail, Value = pages };
+            Entry(start + ((pages - 1) << PageShift)) = new PageEntry { Kind = PageKind.FreeTail, Aux = checked((uint)residentPages), Value = pages };
         }
 
         IndexOf(flags).Add(new FreeRun(pages, start));
         _freeBytes += pages << PageShift;
+        _dirtyBytes += ResidentPages(start, pages, flags) << PageShift;
         if ((flags & FreeRunFlags.Dirty) == 0)
         {
             _cleanFreeBytes += pages << PageShift;
-        }
-        else if (AwaitsDecay(flags))
-        {
-            _dirtyBytes += pages << PageShift;
         }
     }
 
@@ -590,23 +662,25 @@ internal sealed unsafe class PageHeap
     {
         IndexOf(flags).Remove(new FreeRun(pages, start));
         _freeBytes -= pages << PageShift;
+        _dirtyBytes -= ResidentPages(start, pages, flags) << PageShift;
         if ((flags & FreeRunFlags.Dirty) == 0)
         {
             _cleanFreeBytes -= pages << PageShift;
-        }
-        else if (AwaitsDecay(flags))
-        {
-            _dirtyBytes -= pages << PageShift;
         }
 
         Entry(start) = new PageEntry { Kind = PageKind.FreeBody };
         Entry(start + ((pages - 1) << PageShift)) = new PageEntry { Kind = PageKind.FreeBody };
     }
 
+    // How many of a free run's pages may be resident: kept on its tail entry; a one-page run has
+    // no room for the count and is resident when dirty.
+    private nuint ResidentPages(nuint start, nuint pages, FreeRunFlags flags) =>
+        pages == 1 ? ((flags & FreeRunFlags.Dirty) != 0 ? 1u : 0u) : Entry(start + ((pages - 1) << PageShift)).Aux;
+
     // The index a run with these flags belongs to: runs awaiting the decay purge are reused first.
     private FreeRunIndex IndexOf(FreeRunFlags flags) => AwaitsDecay(flags) ? _dirtyRuns : _cleanRuns;
 
-    private void PurgeRun(FreeRun run, ref PageEntry head, bool wholePages)
+    private void PurgeRun(FreeRun run, bool wholePages)
     {
         nuint start = run.Start;
         nuint end = run.Start + (run.Pages << PageShift);
@@ -617,30 +691,22 @@ internal sealed unsafe class PageHeap
             end &= ~(HugePageSize - 1);
         }
 
+        nuint runEnd = run.Start + (run.Pages << PageShift);
+        FreeRunFlags flags = Entry(run.Start).Flags;
+        uint freedAt = Entry(run.Start).Aux;
+        nuint resident = ResidentPages(run.Start, run.Pages, flags);
         if (end > start)
         {
             _os.Decommit((void*)start, end - start);
             _purges++;
             _purgedBytes += (long)(end - start);
+            resident = Math.Min(resident, (start - run.Start + (runEnd - end)) >> PageShift);
         }
 
-        if (AwaitsDecay(head.Flags))
-        {
-            // Whatever the purge left, the run no longer awaits it: it moves to the clean index.
-            _dirtyRuns.Remove(run);
-            _cleanRuns.Add(run);
-            _dirtyBytes -= run.Pages << PageShift;
-        }
-
-        if (start == run.Start && end == run.Start + (run.Pages << PageShift))
-        {
-            head.Flags = FreeRunFlags.None;
-            _cleanFreeBytes += run.Pages << PageShift;
-        }
-        else
-        {
-            head.Flags |= FreeRunFlags.Purged;
-        }
+        // Whatever the purge left (huge-page edges), the run no longer awaits it: it moves to the clean index.
+        RemoveFreeRun(run.Start, run.Pages, flags);
+        flags = start == run.Start && end == runEnd ? FreeRunFlags.None : flags | FreeRunFlags.Purged;
+        AddFreeRun(run.Start, run.Pages, flags, freedAt, flags == FreeRunFlags.None ? 0 : resident);
     }
 
     private void EnsureCommitted(nuint end)

@@ -211,6 +211,8 @@ internal sealed unsafe class LinuxOsMemory : OsMemory
 
     public override long GetResidentBytes(void* address, nuint size) => UnixMemory.GetResidentBytes(address, size, PageSize);
 
+    public override long FindResidentSuffix(void* address, nuint size, nuint residentBytes) => UnixMemory.FindResidentSuffix(address, size, residentBytes, PageSize);
+
     private static bool ProbeNuma()
     {
         // Asking for the calling thread's policy changes nothing; it fails with ENOSYS on kernels built

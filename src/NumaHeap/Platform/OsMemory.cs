@@ -69,6 +69,13 @@ internal abstract unsafe class OsMemory
     /// <summary>How many bytes of the range are resident in physical memory (<c>mincore</c>); -1 where unknown.</summary>
     public abstract long GetResidentBytes(void* address, nuint size);
 
+    /// <summary>
+    /// The offset of the highest page of a page-aligned range from which the rest of it holds at least
+    /// <paramref name="residentBytes"/> resident bytes (0 when the whole range holds fewer), found with
+    /// <c>mincore</c> from the end; -1 where unknown.
+    /// </summary>
+    public abstract long FindResidentSuffix(void* address, nuint size, nuint residentBytes);
+
     private static OsMemory Create()
     {
         if (OperatingSystem.IsLinux())

@@ -101,4 +101,6 @@ internal sealed unsafe class PortableOsMemory : OsMemory
     public override (int Cpu, int Node) GetCurrentCpuAndNode() => (Thread.GetCurrentProcessorId(), 0);
 
     public override long GetResidentBytes(void* address, nuint size) => UnixMemory.GetResidentBytes(address, size, PageSize);
+
+    public override long FindResidentSuffix(void* address, nuint size, nuint residentBytes) => UnixMemory.FindResidentSuffix(address, size, residentBytes, PageSize);
 }

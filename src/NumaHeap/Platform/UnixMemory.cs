@@ -113,6 +113,45 @@ internal static unsafe class UnixMemory
         return resident * (long)pageSize;
     }
 
+    /// <summary>
+    /// With <c>mincore</c>, walking back from the end of a page-aligned range: the offset of the highest page from
+    /// which the rest of the range holds at least <paramref name="residentBytes"/> resident bytes (0 when the whole
+    /// range holds fewer); -1 when the range is not (entirely) mapped.
+    /// </summary>
+    public static long FindResidentSuffix(void* address, nuint size, nuint residentBytes, nuint pageSize)
+    {
+        nuint start = (nuint)address;
+        if (((start | size) & (pageSize - 1)) != 0 || start + size < start)
+        {
+            return -1;
+        }
+
+        byte* vector = stackalloc byte[ResidencyChunkPages];
+        nuint wanted = (residentBytes + pageSize - 1) / pageSize;
+        nuint end = start + size;
+        while (end > start && wanted != 0)
+        {
+            nuint chunk = Math.Min((end - start) / pageSize, ResidencyChunkPages);
+            nuint chunkStart = end - (chunk * pageSize);
+            if (Libc.Mincore((void*)chunkStart, chunk * pageSize, vector) != 0)
+            {
+                return -1;
+            }
+
+            for (nuint i = chunk; i-- > 0;)
+            {
+                if ((vector[i] & 1) != 0 && --wanted == 0)
+                {
+                    return (long)(chunkStart + (i * pageSize) - start);
+                }
+            }
+
+            end = chunkStart;
+        }
+
+        return 0;
+    }
+
     /// <summary>Rejects reservation requests that are caller bugs rather than a lack of memory.</summary>
     public static void ValidateReservation(nuint size, nuint alignment)
     {

@@ -174,6 +174,10 @@ internal sealed unsafe class WindowsOsMemory : OsMemory
     /// <remarks>Not measured on Windows (QueryWorkingSetEx would be needed); always -1.</remarks>
     public override long GetResidentBytes(void* address, nuint size) => -1;
 
+    /// <inheritdoc />
+    /// <remarks>Not measured on Windows; always -1.</remarks>
+    public override long FindResidentSuffix(void* address, nuint size, nuint residentBytes) => -1;
+
     private static OutOfMemoryException ReserveFailed(nuint size, nuint alignment, int error) =>
         new($"VirtualAlloc(NULL, 0x{size:X}, MEM_RESERVE, PAGE_NOACCESS) aligned to 0x{alignment:X} failed: {Errno.DescribeWin32(error)}.");
 }

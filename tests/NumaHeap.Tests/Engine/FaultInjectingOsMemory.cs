@@ -85,4 +85,6 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
     public override (int Cpu, int Node) GetCurrentCpuAndNode() => _inner.GetCurrentCpuAndNode();
 
     public override long GetResidentBytes(void* address, nuint size) => _inner.GetResidentBytes(address, size);
+
+    public override long FindResidentSuffix(void* address, nuint size, nuint residentBytes) => _inner.FindResidentSuffix(address, size, residentBytes);
 }

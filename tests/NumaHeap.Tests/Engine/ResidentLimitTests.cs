@@ -5,8 +5,10 @@ namespace Numa.Tests.Engine;
 
 /// <summary>
 /// A page allocator on its own with a decay delay too long to matter, to show how free runs are
-/// kept: dirty runs are reused before purged ones, and with a resident limit the pages in use plus
-/// the dirty free pages stay within it, the largest dirty runs purged first.
+/// kept: dirty runs are reused before purged ones, each run counts the pages that may still be
+/// resident (all of a freed block, none of a purged run, what mincore finds in what is left of a
+/// partly purged one), and with a resident limit the pages in use plus those stay within it, the
+/// excess purged from the end of the largest dirty runs.
 /// </summary>
 public sealed unsafe class ResidentLimitTests : IDisposable
 {
@@ -35,12 +37,12 @@ public sealed unsafe class ResidentLimitTests : IDisposable
     }
 
     [Fact]
-    public void WithALimit_InUsePlusDirtyPagesStayWithinIt_AndTheLargestDirtyRunsGoFirst()
+    public void WithALimit_InUsePlusDirtyPagesStayWithinIt_AndOnlyTheExcessGoes_FromTheEndOfTheLargestDirtyRuns()
     {
-        PageHeap.PageHeap pages = Create(residentLimitPercent: 120);
+        PageHeap.PageHeap pages = Create(residentLimitPercent: 125);
         nuint[] blocks = AllocateFenced(pages, 8 * MiB, 8 * MiB, 8 * MiB, 8 * MiB, 8 * MiB, 8 * MiB, 8 * MiB, 8 * MiB, 8 * MiB, 8 * MiB);
         long peak = InUse(pages);
-        long limit = peak + (peak / 100 * 20);
+        long limit = peak + (peak / 100 * 25);
 
         // Frees alone never raise in use + dirty; fresh pages for blocks that fit no dirty run do.
         for (int i = 0; i < 4; i++)
@@ -52,13 +54,56 @@ public sealed unsafe class ResidentLimitTests : IDisposable
         Assert.Equal(peak, InUse(pages));
         Assert.True(InUse(pages) + pages.GetCounters().DirtyBytes <= limit, "in use + dirty exceeds the limit");
 
-        // Of the four dirty 8 MiB runs, the two the limit purged are the "largest": equal length,
-        // so the highest addresses.
+        // 32 MiB fresh over a 25% limit: the excess is 32 MiB - 25% of the peak, a little over 12 MiB. Of the four
+        // dirty 8 MiB runs the "largest" are the highest (equal length): the last goes whole, the one below it loses
+        // the rest of the excess from its end, rounded up to whole pages, and keeps its first pages.
+        long excessLeft = peak + (long)(32 * MiB) - limit - (long)(8 * MiB);
+        long kept = (long)(8 * MiB) - ((excessLeft + Page - 1) / Page * Page);
+        Assert.InRange(kept, 1, (long)(8 * MiB) - 1);
         Assert.Equal((long)(8 * MiB), _region.Os.GetResidentBytes((void*)blocks[0], 8 * MiB));
         Assert.Equal((long)(8 * MiB), _region.Os.GetResidentBytes((void*)blocks[1], 8 * MiB));
-        Assert.Equal(0, _region.Os.GetResidentBytes((void*)blocks[2], 8 * MiB));
+        Assert.Equal(kept, _region.Os.GetResidentBytes((void*)blocks[2], (nuint)kept));
+        Assert.Equal(0, _region.Os.GetResidentBytes((void*)(blocks[2] + (nuint)kept), 8 * MiB - (nuint)kept));
         Assert.Equal(0, _region.Os.GetResidentBytes((void*)blocks[3], 8 * MiB));
-        Assert.Equal((long)(16 * MiB), pages.GetCounters().DirtyBytes);
+        Assert.Equal((long)(16 * MiB) + kept, pages.GetCounters().DirtyBytes);
+        pages.Validate(static (_, _) => { });
+    }
+
+    [Fact]
+    public void APurgedRunMergedWithAFreedBlock_CountsOnlyTheBlockAsResident()
+    {
+        PageHeap.PageHeap pages = Create(residentLimitPercent: 0);
+        nuint first = AllocateTouched(pages, 8 * MiB)[0];
+        nuint second = AllocateTouched(pages, 4 * MiB)[0];
+        Assert.NotEqual(0u, pages.AllocateBig(1, 1, out _));
+        Assert.True(pages.FreeBig(first));
+        pages.Purge(force: true);
+
+        Assert.True(pages.FreeBig(second)); // merges with the purged run: one 12 MiB run
+
+        Assert.Equal(1, pages.GetCounters().FreeRuns);
+        Assert.Equal((long)(4 * MiB), _region.Os.GetResidentBytes((void*)first, 12 * MiB));
+        Assert.Equal((long)(4 * MiB), pages.GetCounters().DirtyBytes);
+        pages.Validate(static (_, _) => { });
+    }
+
+    [Fact]
+    public void TakingABlockFromAPartlyResidentRun_LeavesTheRestCountedExactly()
+    {
+        PageHeap.PageHeap pages = Create(residentLimitPercent: 0);
+        nuint first = AllocateTouched(pages, 8 * MiB)[0];
+        nuint second = AllocateTouched(pages, 4 * MiB)[0];
+        Assert.NotEqual(0u, pages.AllocateBig(1, 1, out _));
+        Assert.True(pages.FreeBig(first));
+        pages.Purge(force: true);
+        Assert.True(pages.FreeBig(second)); // one 12 MiB run: 8 MiB purged, then 4 MiB resident
+
+        // Best fit takes the first 2 MiB, all purged; mincore finds the 4 MiB still resident in the 10 MiB left.
+        nuint taken = pages.AllocateBig(2 * MiB / Page, 1, out bool zeroed);
+
+        Assert.Equal(first, taken);
+        Assert.False(zeroed);
+        Assert.Equal((long)(4 * MiB), pages.GetCounters().DirtyBytes);
         pages.Validate(static (_, _) => { });
     }
 

@@ -226,6 +226,38 @@ public sealed unsafe class LinuxOsMemoryTests
     }
 
     [Fact]
+    public void FindResidentSuffix_FindsTheHighestPageFromWhichEnoughIsResident()
+    {
+        if (!RequireLinux(out LinuxOsMemory os))
+        {
+            return;
+        }
+
+        nuint pageSize = os.PageSize;
+        nuint size = 16 * pageSize;
+        byte* p = (byte*)os.Reserve(size, pageSize);
+        try
+        {
+            os.Commit(p, size);
+            foreach (nuint page in new nuint[] { 2, 5, 9 })
+            {
+                p[page * pageSize] = 1;
+            }
+
+            Assert.Equal(9 * (long)pageSize, os.FindResidentSuffix(p, size, pageSize));
+            Assert.Equal(5 * (long)pageSize, os.FindResidentSuffix(p, size, 2 * pageSize));
+            Assert.Equal(5 * (long)pageSize, os.FindResidentSuffix(p, size, pageSize + 1)); // part of a page counts as the page
+            Assert.Equal(2 * (long)pageSize, os.FindResidentSuffix(p, size, 3 * pageSize));
+            Assert.Equal(0, os.FindResidentSuffix(p, size, 4 * pageSize)); // fewer than asked: the whole range
+            Assert.Equal(-1, os.FindResidentSuffix(p + 1, size - pageSize, pageSize)); // not page-aligned
+        }
+        finally
+        {
+            os.Release(p, size);
+        }
+    }
+
+    [Fact]
     public void GetResidentBytes_UnmappedRange_ReturnsMinusOne()
     {
         if (!RequireLinux(out LinuxOsMemory os))
