@@ -8,7 +8,7 @@ namespace Numa.Benchmarks;
 /// <summary>
 /// Entry point. <c>micro [BenchmarkDotNet arguments]</c> (or any <c>--filter</c>/<c>--list</c>) runs the
 /// micro-benchmarks; <c>suite [--full] [options]</c> (the default) runs the multi-threaded workloads, one child
-/// process per case; <c>case</c> is that child.
+/// process per case; <c>case</c> is that child; <c>faults</c> measures the page-fault cost that purging trades against.
 /// </summary>
 public static class Program
 {
@@ -32,6 +32,8 @@ public static class Program
                 return 0;
             case "case":
                 return RunCase(rest);
+            case "faults":
+                return PageFaultCost.Run(Console.Out);
             case "suite":
                 return RunSuite(rest, args);
             case "help":
@@ -48,6 +50,7 @@ public static class Program
         output.WriteLine("usage: NumaHeap.Benchmarks [suite [--full] [--workloads a,b] [--allocators a,b] [--threads 1,2] [--duration-ms N] [--warmup-ms N] [--repeat N] [--out DIR] [--command TEXT]]");
         output.WriteLine("       NumaHeap.Benchmarks micro [BenchmarkDotNet options, e.g. --filter '*FixedSize*' --job short]");
         output.WriteLine("       NumaHeap.Benchmarks case --workload W --allocator A --threads N [--duration-ms N] [--warmup-ms N] [--seed N]");
+        output.WriteLine("       NumaHeap.Benchmarks faults   (what a page fault costs here, 4 KiB and transparent huge pages)");
         output.WriteLine("workloads: " + string.Join(", ", WorkloadCatalog.Workloads));
         output.WriteLine("allocators: " + string.Join(", ", WorkloadCatalog.Allocators));
     }
