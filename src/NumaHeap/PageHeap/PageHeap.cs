@@ -422,9 +422,10 @@ internal sealed unsafe class PageHeap
 
     // Takes pages [start, start + pages) out of the free run, which is indexed, and returns the run's
     // flags; what is left on either side stays free with the same flags and age. Where the run was
-    // only partly resident, mincore says how much of each piece left is, so that a resident limit
-    // counts what is really there: an upper bound would drift up with every split, and the limit
-    // would purge, and the next allocations re-fault, pages that were never in excess.
+    // only partly resident and a resident limit is set, mincore says how much of each piece left is,
+    // so that the limit counts what is really there: an upper bound would drift up with every split,
+    // and the limit would purge, and the next allocations re-fault, pages that were never in excess.
+    // Without a limit the count is only a statistic, not worth a walk of the piece's page tables.
     private FreeRunFlags TakeFromRun(FreeRun run, nuint start, nuint pages)
     {
         ref PageEntry head = ref Entry(run.Start);
@@ -451,6 +452,7 @@ internal sealed unsafe class PageHeap
         {
             nuint pieceResident = resident == 0 ? 0
                 : resident >= run.Pages ? piecePages
+                : _residentLimitPercent == 0 ? Math.Min(resident, piecePages)
                 : CountResidentPages(pieceStart, piecePages, upperBound: Math.Min(resident, piecePages));
 
             // A dirty piece with nothing resident is not zero (its pages may be in swap), but it is
