@@ -4,7 +4,7 @@ using Numa.Platform;
 
 namespace Numa.Tests.Engine;
 
-/// <summary>The real OS layer, with chosen calls made to fail: commit (ENOMEM), decommit, binding.</summary>
+/// <summary>The real OS layer, with chosen calls made to fail: commit (ENOMEM), decommit, binding, residency queries.</summary>
 internal sealed unsafe class FaultInjectingOsMemory : OsMemory
 {
     private readonly OsMemory _inner = OsMemory.Default;
@@ -19,6 +19,9 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
 
     /// <summary>Refuse every mbind, as a kernel without NUMA policy support or a seccomp filter does.</summary>
     public bool FailBinding { get; init; }
+
+    /// <summary>Answer every residency query with "unknown" (-1), as the Windows layer does.</summary>
+    public bool ResidencyUnknown { get; init; }
 
     public int Commits { get; private set; }
 
@@ -84,7 +87,7 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
 
     public override (int Cpu, int Node) GetCurrentCpuAndNode() => _inner.GetCurrentCpuAndNode();
 
-    public override long GetResidentBytes(void* address, nuint size) => _inner.GetResidentBytes(address, size);
+    public override long GetResidentBytes(void* address, nuint size) => ResidencyUnknown ? -1 : _inner.GetResidentBytes(address, size);
 
-    public override long FindResidentSuffix(void* address, nuint size, nuint residentBytes) => _inner.FindResidentSuffix(address, size, residentBytes);
+    public override long FindResidentSuffix(void* address, nuint size, nuint residentBytes) => ResidencyUnknown ? -1 : _inner.FindResidentSuffix(address, size, residentBytes);
 }

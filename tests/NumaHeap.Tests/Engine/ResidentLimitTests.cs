@@ -1,4 +1,5 @@
 using System;
+using Numa.Platform;
 using Xunit;
 
 namespace Numa.Tests.Engine;
@@ -121,6 +122,48 @@ public sealed unsafe class ResidentLimitTests : IDisposable
 
         Assert.Equal(0, pages.GetCounters().Purges);
         Assert.Equal((long)(32 * MiB), pages.GetCounters().DirtyBytes);
+        pages.Validate(static (_, _) => { });
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void APartlyResidentRun_LosesOnlyItsLastResidentPages_OrAllOfThemWhereTheOsCannotTell(bool residencyKnown)
+    {
+        using var region = new StandalonePageHeapRegion(1024 * MiB, new FaultInjectingOsMemory { ResidencyUnknown = !residencyKnown });
+        PageHeap.PageHeap pages = region.CreatePageHeap(HourMs, residentLimitPercent: 110);
+        nuint[] blocks = AllocateTouched(pages, 64 * MiB, 64 * MiB, 8 * MiB, 4 * MiB);
+        Assert.NotEqual(0u, pages.AllocateBig(1, 1, out _));
+        Assert.True(pages.FreeBig(blocks[2]));
+        pages.Purge(force: true); // the peak is now what is in use: 132 MiB and the fence
+        long limit = InUse(pages) + (InUse(pages) / 100 * 10);
+
+        // One 76 MiB free run: 64 MiB resident, 8 MiB purged, 4 MiB resident.
+        Assert.True(pages.FreeBig(blocks[3]));
+        Assert.True(pages.FreeBig(blocks[1]));
+        Assert.Equal(1, pages.GetCounters().Purges); // the Trim's, no other
+
+        // 80 MiB fits no free run: fresh pages, 68 MiB resident free, well over the limit.
+        Assert.NotEqual(0u, pages.AllocateBig(80 * MiB / Page, 1, out _));
+
+        long inUse = InUse(pages);
+        long limitNow = inUse + (inUse / 100 * 10);
+        Assert.True(limitNow > limit);
+        long resident = OsMemory.Default.GetResidentBytes((void*)blocks[1], 76 * MiB);
+        if (residencyKnown)
+        {
+            // mincore from the end skips the purged 8 MiB: the 4 MiB at the end go, then the end of the 64 MiB,
+            // until the excess is gone; the run's first pages stay.
+            Assert.InRange(pages.GetCounters().DirtyBytes, limitNow - inUse - (2 * Page), limitNow - inUse);
+            Assert.InRange(resident, pages.GetCounters().DirtyBytes - Page, pages.GetCounters().DirtyBytes);
+            Assert.Equal((long)(4 * MiB), OsMemory.Default.GetResidentBytes((void*)blocks[1], 4 * MiB));
+        }
+        else
+        {
+            Assert.Equal(0, pages.GetCounters().DirtyBytes);
+            Assert.Equal(0, resident);
+        }
+
         pages.Validate(static (_, _) => { });
     }
 

@@ -14,15 +14,16 @@ internal sealed unsafe class StandalonePageHeapRegion : IDisposable
     private readonly PageEntry* _map;
     private readonly nuint _size;
 
-    public StandalonePageHeapRegion(nuint size)
+    public StandalonePageHeapRegion(nuint size, OsMemory? os = null)
     {
         _size = size;
+        Os = os ?? OsMemory.Default;
         _region = Os.Reserve(size, 2 * 1024 * 1024);
         _map = (PageEntry*)NativeMemory.AllocZeroed(size / PageMapLayout.PageSize, (nuint)sizeof(PageEntry));
     }
 
     /// <summary>The OS layer the region and its page heaps use.</summary>
-    public OsMemory Os { get; } = OsMemory.Default;
+    public OsMemory Os { get; }
 
     /// <summary>A page heap over the whole region (one at a time: they share the page map).</summary>
     public PageHeap.PageHeap CreatePageHeap(int purgeDelayMs, int residentLimitPercent = 0) =>
