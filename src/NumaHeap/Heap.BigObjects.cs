@@ -10,10 +10,10 @@ internal sealed unsafe partial class Heap
 {
     private void* AllocBig(nuint byteCount, nuint alignment, bool zeroed, int region)
     {
-        nuint regionSize = (nuint)1 << _regionShift;
-        if (byteCount > regionSize || alignment > regionSize)
+        nuint room = BigPartSize;
+        if (byteCount > room || alignment > room)
         {
-            ThrowHelper.ThrowOutOfMemory($"A block of {byteCount} bytes aligned to {alignment} does not fit a NUMA region of {regionSize} bytes.");
+            ThrowHelper.ThrowOutOfMemory($"A block of {byteCount} bytes aligned to {alignment} does not fit the {room} bytes a NUMA region has for big blocks.");
         }
 
         nuint pages = (byteCount + PageMask) >> PageShift;
@@ -27,7 +27,7 @@ internal sealed unsafe partial class Heap
             region = CurrentRegion();
         }
 
-        nuint start = _regions[region].Pages.AllocateBig(pages, alignment > PageSize ? alignment >> PageShift : 1, out bool clean);
+        nuint start = _regions[region].BigPages.AllocateBig(pages, alignment > PageSize ? alignment >> PageShift : 1, out bool clean);
         if (start == 0)
         {
             ThrowHelper.ThrowOutOfMemory($"The NUMA region {region} has no room left for a block of {byteCount} bytes.");
@@ -44,7 +44,7 @@ internal sealed unsafe partial class Heap
     private void FreeBig(void* ptr)
     {
         int region = RegionOf(ptr);
-        if (!_regions[region].Pages.FreeBig((nuint)ptr))
+        if (!_regions[region].BigPages.FreeBig((nuint)ptr))
         {
             ThrowHelper.ThrowNotAllocated(ptr);
         }
@@ -62,13 +62,13 @@ internal sealed unsafe partial class Heap
     // Resizes a big block in place: shrinking frees its tail, growing takes a free neighbour.
     private bool TryResizeBigInPlace(void* ptr, nuint oldPages, nuint byteCount)
     {
-        if (byteCount <= SizeClassTable.MaxSmallSize || byteCount > (nuint)1 << _regionShift)
+        if (byteCount <= SizeClassTable.MaxSmallSize || byteCount > BigPartSize)
         {
             return false;
         }
 
         nuint newPages = (byteCount + PageMask) >> PageShift;
-        PageHeap.PageHeap pages = _regions[RegionOf(ptr)].Pages;
+        PageHeap.PageHeap pages = _regions[RegionOf(ptr)].BigPages;
         if (newPages < oldPages)
         {
             pages.ShrinkBig((nuint)ptr, oldPages, newPages);

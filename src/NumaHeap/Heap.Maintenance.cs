@@ -49,7 +49,8 @@ internal sealed unsafe partial class Heap
                 node.Class(c).ReleaseBatches();
             }
 
-            node.Pages.Purge(force: true);
+            node.SpanPages.Purge(force: true);
+            node.BigPages.Purge(force: true);
         }
 
         SpanDescriptors.ReleaseIfUnused();
@@ -63,7 +64,8 @@ internal sealed unsafe partial class Heap
             bool pending = CollectAllRemote();
             foreach (NodeHeaps.NodeHeap node in _regions)
             {
-                pending |= node.Pages.Purge(force: false);
+                pending |= node.SpanPages.Purge(force: false);
+                pending |= node.BigPages.Purge(force: false);
             }
 
             if (pending)

@@ -671,7 +671,7 @@ internal sealed unsafe partial class Heap
 
             default:
                 {
-                    (nuint runStart, PageKind kind) = _regions[RegionOf(ptr)].Pages.FindRun((nuint)ptr);
+                    (nuint runStart, PageKind kind) = _regions[RegionOf(ptr)].PagesOf((nuint)ptr).FindRun((nuint)ptr);
                     if (kind == PageKind.BigHead)
                     {
                         ThrowHelper.ThrowInteriorPointer(ptr, runStart);

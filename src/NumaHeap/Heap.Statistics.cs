@@ -49,7 +49,7 @@ internal sealed unsafe partial class Heap
         for (int r = 0; r < regions; r++)
         {
             NodeHeap node = _regions[r];
-            PageHeapCounters pages = node.Pages.GetCounters();
+            PageHeapCounters pages = node.SpanPages.GetCounters() + node.BigPages.GetCounters();
             long outstanding = 0;
             long inNode = 0;
             long remoteFrees = node.BigRemoteFreesReceived;
@@ -73,7 +73,7 @@ internal sealed unsafe partial class Heap
                 SmallLiveBytes = smallLive,
                 BigLiveBytes = pages.BigLiveBytes,
                 CommittedBytes = pages.CommittedBytes,
-                ResidentBytes = _os.GetResidentBytes((void*)node.Pages.Start, node.Pages.Top - node.Pages.Start),
+                ResidentBytes = ResidentBytes(node),
                 CachedInThreadsBytes = cachedInThreads[r],
                 CachedInNodeBytes = inNode,
                 FreeRunBytes = pages.FreeRunBytes,
@@ -112,7 +112,8 @@ internal sealed unsafe partial class Heap
         var freeBlocks = new HashSet<nint>();
         foreach (NodeHeap node in _regions)
         {
-            node.Pages.Validate(ValidateSpanPages);
+            node.SpanPages.Validate(ValidateSpanPages);
+            node.BigPages.Validate(static (page, _) => throw new InvalidOperationException($"Heap corruption: a span at 0x{page:X} in the big-block part of a region."));
             for (int c = 1; c < SizeClassTable.ClassCount; c++)
             {
                 node.Class(c).Validate(freeBlocks);
@@ -160,6 +161,14 @@ internal sealed unsafe partial class Heap
                 }
             }
         }
+    }
+
+    // mincore over the pages below both frontiers of the region; -1 where the OS cannot tell.
+    private long ResidentBytes(NodeHeap node)
+    {
+        long spans = _os.GetResidentBytes((void*)node.SpanPages.Start, node.SpanPages.Top - node.SpanPages.Start);
+        long big = _os.GetResidentBytes((void*)node.BigPages.Start, node.BigPages.Top - node.BigPages.Start);
+        return spans < 0 || big < 0 ? -1 : spans + big;
     }
 
     private void ValidateChain(void* head, int count, int region, int sizeClass, HashSet<nint> freeBlocks, string where)

@@ -71,8 +71,9 @@ internal sealed unsafe partial class Heap : IDisposable
         for (int r = 0; r < regions; r++)
         {
             nuint start = _base + ((nuint)r << _regionShift);
-            var pages = new PageHeap.PageHeap(_os, _map, _base, start, (nuint)1 << _regionShift, hugePages, options.PurgeDelayMs, options.ResidentLimitPercent);
-            _regions[r] = new NodeHeap(this, r, pages, BindRegion(r, start));
+            var spanPages = new PageHeap.PageHeap(_os, _map, _base, start, SpanPartSize, hugePages: false, options.PurgeDelayMs, options.ResidentLimitPercent);
+            var bigPages = new PageHeap.PageHeap(_os, _map, _base, start + SpanPartSize, BigPartSize, hugePages, options.PurgeDelayMs, options.ResidentLimitPercent);
+            _regions[r] = new NodeHeap(this, r, spanPages, bigPages, BindRegion(r, start));
         }
 
         _maintenance = new Timer(static state => ((Heap)state!).RunMaintenance(), this, Timeout.Infinite, Timeout.Infinite);
@@ -282,6 +283,12 @@ internal sealed unsafe partial class Heap : IDisposable
     private ref PageEntry EntryOf(nuint address) => ref _map[(address - _base) >> PageShift];
 
     private int RegionOf(void* ptr) => (int)(((nuint)ptr - _base) >> _regionShift);
+
+    // A quarter of each region for spans (64 GiB of a default 256 GiB region, far more than small
+    // objects need), the rest for big blocks, so that a single block can take most of a region.
+    private nuint SpanPartSize => (nuint)1 << (_regionShift - 2);
+
+    private nuint BigPartSize => ((nuint)1 << _regionShift) - SpanPartSize;
 
     private static bool IsPow2(nuint value) => BitOperations.IsPow2(value);
 }

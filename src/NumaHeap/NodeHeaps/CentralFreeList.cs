@@ -261,7 +261,7 @@ internal sealed unsafe class CentralFreeList
     private SmallSpan* NewSpan()
     {
         nuint pages = _info.SpanPages;
-        nuint start = _node.Pages.AllocateSpan(pages);
+        nuint start = _node.SpanPages.AllocateSpan(pages);
         if (start == 0)
         {
             ThrowHelper.ThrowOutOfMemory($"The NUMA region {_node.Region} has no room left for a span of {pages} pages ({_info.Size}-byte blocks).");
@@ -310,7 +310,7 @@ internal sealed unsafe class CentralFreeList
         NativeMemory.Free(span->LiveBits);
         NativeMemory.Free(span->RequestedSizes);
         _node.Heap.SpanDescriptors.Return(span);
-        _node.Pages.FreeSpan(start, pages);
+        _node.SpanPages.FreeSpan(start, pages);
         return true;
     }
 

@@ -1,12 +1,19 @@
+using System.Diagnostics;
 using System.Threading;
 using Numa.SizeClasses;
 
 namespace Numa.NodeHeaps;
 
 /// <summary>
-/// The heap of one NUMA node (or of the interleaved region): the page allocator of its region and a
-/// central free list per size class, shared by the node's threads and fed by remote frees.
+/// The heap of one NUMA node (or of the interleaved region): the page allocators of its region, one
+/// for small-object spans and one for big blocks, and a central free list per size class, shared by
+/// the node's threads and fed by remote frees.
 /// </summary>
+/// <remarks>
+/// Spans and big blocks live in separate parts of the region: neither fragments the other's free
+/// runs, each has its own lock, and only the big blocks' part is advised to use transparent huge
+/// pages, which a span area (a few pages used here and there) would pay for in resident memory.
+/// </remarks>
 internal sealed class NodeHeap
 {
     private readonly CentralFreeList[] _classes;
@@ -14,11 +21,13 @@ internal sealed class NodeHeap
     private long _remoteFreesSent;
     private long _bigRemoteFreesReceived;
 
-    public NodeHeap(Heap heap, int region, PageHeap.PageHeap pages, bool placementGuaranteed)
+    public NodeHeap(Heap heap, int region, PageHeap.PageHeap spanPages, PageHeap.PageHeap bigPages, bool placementGuaranteed)
     {
+        Debug.Assert(spanPages.Start < bigPages.Start);
         Heap = heap;
         Region = region;
-        Pages = pages;
+        SpanPages = spanPages;
+        BigPages = bigPages;
         PlacementGuaranteed = placementGuaranteed;
         _classes = new CentralFreeList[SizeClassTable.ClassCount];
         for (int c = 1; c < _classes.Length; c++)
@@ -33,8 +42,11 @@ internal sealed class NodeHeap
     /// <summary>The region index: the node number, or the node count for the interleaved region.</summary>
     public int Region { get; }
 
-    /// <summary>The region's page allocator.</summary>
-    public PageHeap.PageHeap Pages { get; }
+    /// <summary>The page allocator of the region's first part, where small-object spans are carved.</summary>
+    public PageHeap.PageHeap SpanPages { get; }
+
+    /// <summary>The page allocator of the rest of the region, for big blocks.</summary>
+    public PageHeap.PageHeap BigPages { get; }
 
     /// <summary>False when binding the region to its node failed.</summary>
     public bool PlacementGuaranteed { get; }
@@ -47,6 +59,9 @@ internal sealed class NodeHeap
 
     /// <summary>Big blocks of this node freed by threads of other nodes.</summary>
     public long BigRemoteFreesReceived => Volatile.Read(ref _bigRemoteFreesReceived);
+
+    /// <summary>The page allocator of the part of the region that holds <paramref name="address"/>.</summary>
+    public PageHeap.PageHeap PagesOf(nuint address) => address < BigPages.Start ? SpanPages : BigPages;
 
     /// <summary>The central free list of <paramref name="sizeClass"/>.</summary>
     public CentralFreeList Class(int sizeClass) => _classes[sizeClass];

@@ -10,4 +10,16 @@ internal readonly record struct PageHeapCounters(
     int FreeRuns,
     long CommittedBytes,
     long Purges,
-    long PurgedBytes);
+    long PurgedBytes)
+{
+    /// <summary>The counters of two page heaps together (a region's span and big-block parts).</summary>
+    public static PageHeapCounters operator +(PageHeapCounters left, PageHeapCounters right) => new(
+        left.BigLiveBytes + right.BigLiveBytes,
+        left.SpanBytes + right.SpanBytes,
+        left.FreeRunBytes + right.FreeRunBytes,
+        left.DirtyBytes + right.DirtyBytes,
+        left.FreeRuns + right.FreeRuns,
+        left.CommittedBytes + right.CommittedBytes,
+        left.Purges + right.Purges,
+        left.PurgedBytes + right.PurgedBytes);
+}
