@@ -1,8 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
+using System.IO;
 using System.Threading;
 using Numa.Configuration;
+using Numa.Platform;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -127,6 +130,51 @@ public sealed unsafe class PurgeTests(ITestOutputHelper output)
         heap.Free(fence);
         heap.Free(after);
         heap.Validate();
+    }
+
+    [Fact]
+    public void WithTransparentHugePages_OnlyTheBigBlockPartOfTheRegionIsAdvised()
+    {
+        if (!OperatingSystem.IsLinux() || !OsMemory.Default.HugePages.TransparentAvailable)
+        {
+            return;
+        }
+
+        using Heap heap = TestHeaps.Create(hugePages: HugePageMode.Transparent);
+        var small = (byte*)heap.Alloc(64);
+        var big = (byte*)heap.Alloc(4 * 1024 * 1024);
+        small[0] = 1;
+        big[0] = 1;
+
+        // Spans come from the region's first quarter, big blocks from the rest.
+        Assert.True((nuint)small < (nuint)big, "a span above a big block");
+        Assert.Contains("hg", VmFlagsOf((nuint)big));
+        Assert.DoesNotContain("hg", VmFlagsOf((nuint)small));
+        heap.Free(small);
+        heap.Free(big);
+        heap.Validate();
+    }
+
+    // The VmFlags of the mapping that holds the address, from /proc/self/smaps ("hg": MADV_HUGEPAGE).
+    private static string[] VmFlagsOf(nuint address)
+    {
+        bool inside = false;
+        foreach (string line in File.ReadLines("/proc/self/smaps"))
+        {
+            int dash = line.IndexOf('-');
+            int space = line.IndexOf(' ');
+            if (dash > 0 && space > dash && ulong.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, null, out ulong start)
+                && ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, null, out ulong end))
+            {
+                inside = start <= address && address < end;
+            }
+            else if (inside && line.StartsWith("VmFlags:", StringComparison.Ordinal))
+            {
+                return line["VmFlags:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            }
+        }
+
+        throw new InvalidOperationException($"No mapping holds 0x{address:X}.");
     }
 }
 
