@@ -12,6 +12,10 @@ internal enum FreeRunFlags : byte
     /// <summary>Some pages may be resident and hold old contents.</summary>
     Dirty = 1,
 
-    /// <summary>The decay purge already gave back what it could (whole huge pages); what stays dirty are the run's edges.</summary>
+    /// <summary>
+    /// Not worth another purge: the decay purge already gave back what it could (whole huge pages, so
+    /// what stays dirty are the run's edges), or the run is what was left of a partly purged run with
+    /// none of its pages resident. The run is reused after the resident ones and only Trim purges it.
+    /// </summary>
     Purged = 2,
 }

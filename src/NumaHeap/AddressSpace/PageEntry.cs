@@ -9,8 +9,9 @@ namespace Numa;
 /// 16 bytes. For a small span page: <see cref="SizeClass"/>, <see cref="Aux"/> = the page's index in
 /// its span and <see cref="Value"/> = the span descriptor. For a big block's head page:
 /// <see cref="Value"/> = its length in pages. For a free run's head and tail: <see cref="Value"/> =
-/// its length in pages, and on the head <see cref="Aux"/> = the tick it was freed and
-/// <see cref="Flags"/> = its purge state.
+/// its length in pages, on the head <see cref="Aux"/> = the tick it was freed and
+/// <see cref="Flags"/> = its purge state, on the tail <see cref="Aux"/> = how many of its pages may be
+/// resident.
 /// </remarks>
 [StructLayout(LayoutKind.Sequential)]
 internal struct PageEntry
@@ -27,7 +28,7 @@ internal struct PageEntry
     /// <summary>Unused padding.</summary>
     public byte Reserved;
 
-    /// <summary>Page index in its span (small), or freed tick (free head).</summary>
+    /// <summary>Page index in its span (small), freed tick (free head) or resident pages (free tail).</summary>
     public uint Aux;
 
     /// <summary>Span descriptor address (small) or run length in pages (big head, free head and tail).</summary>

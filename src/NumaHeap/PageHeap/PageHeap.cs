@@ -684,8 +684,9 @@ internal sealed unsafe class PageHeap
 
     private void PurgeRun(FreeRun run, bool wholePages)
     {
+        nuint runEnd = run.Start + (run.Pages << PageShift);
         nuint start = run.Start;
-        nuint end = run.Start + (run.Pages << PageShift);
+        nuint end = runEnd;
         if (!wholePages)
         {
             // Decommitting part of a transparent huge page splits it; purge whole huge pages only.
@@ -693,7 +694,6 @@ internal sealed unsafe class PageHeap
             end &= ~(HugePageSize - 1);
         }
 
-        nuint runEnd = run.Start + (run.Pages << PageShift);
         FreeRunFlags flags = Entry(run.Start).Flags;
         uint freedAt = Entry(run.Start).Aux;
         nuint resident = ResidentPages(run.Start, run.Pages, flags);
