@@ -52,7 +52,7 @@ public static class Program
         output.WriteLine("       NumaHeap.Benchmarks case --workload W --allocator A --threads N [--duration-ms N] [--warmup-ms N] [--seed N]");
         output.WriteLine("       NumaHeap.Benchmarks faults   (what a page fault costs here, 4 KiB and transparent huge pages)");
         output.WriteLine("workloads: " + string.Join(", ", WorkloadCatalog.Workloads));
-        output.WriteLine("allocators: " + string.Join(", ", WorkloadCatalog.Allocators));
+        output.WriteLine("allocators: " + string.Join(", ", WorkloadCatalog.Allocators) + ", and " + WorkloadCatalog.LeanNumaHeap + " (NumaHeap with huge pages and a 110% resident limit) on request");
     }
 
     private static int RunCase(string[] args)

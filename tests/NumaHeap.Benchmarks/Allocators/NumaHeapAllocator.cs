@@ -9,6 +9,14 @@ public unsafe struct NumaHeapAllocator : IAllocator
 
     public static void Initialize() => NumaHeap.Free(NumaHeap.Alloc(16));
 
+    /// <summary>Configures the heap before its first use (the AppContext switches win over the environment), then initializes it.</summary>
+    public static void Initialize(string hugePages, int residentLimitPercent)
+    {
+        AppContext.SetData("NumaHeap.HugePages", hugePages);
+        AppContext.SetData("NumaHeap.ResidentLimitPercent", residentLimitPercent.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Initialize();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void* Alloc(nuint byteCount) => NumaHeap.Alloc(byteCount);
 

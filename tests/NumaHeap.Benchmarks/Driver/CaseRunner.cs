@@ -28,7 +28,7 @@ public static class CaseRunner
             var context = new WorkloadContext(threads, duration, seed);
             WorkloadCatalog.Run(workload, allocator, context);
             result.PeakRssBytes = ProcStatus.PeakResidentBytes();
-            if (allocator == "numaheap")
+            if (allocator is "numaheap" or WorkloadCatalog.LeanNumaHeap)
             {
                 result.NumaHeap = NumaHeapSnapshot.Take();
             }

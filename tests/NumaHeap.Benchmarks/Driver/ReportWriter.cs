@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Numa.Benchmarks.Workloads;
 
 namespace Numa.Benchmarks.Driver;
 
@@ -105,7 +106,7 @@ public static class ReportWriter
 
                 CaseResult? subject = Find(results, workload, Subject, threads);
                 (string Name, double Ops) best = ("", 0);
-                foreach (string peer in allocators.Where(a => a != Subject))
+                foreach (string peer in allocators.Where(a => a is not Subject and not WorkloadCatalog.LeanNumaHeap))
                 {
                     double ops = Find(results, workload, peer, threads)?.OpsPerSecond ?? 0;
                     if (ops > best.Ops)
