@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using Numa.Benchmarks.Driver;
@@ -57,6 +58,15 @@ public static class Program
 
     private static int RunCase(string[] args)
     {
+        if (!SuiteRunner.IsCaseProcess)
+        {
+            // Started by hand: measure in a case process as the suite does, whose output goes straight to ours.
+            using Process child = Process.Start(SuiteRunner.CaseProcess(["case", .. args], redirect: false))
+                ?? throw new InvalidOperationException("Could not start the case process.");
+            child.WaitForExit();
+            return child.ExitCode;
+        }
+
         var options = Parse(args);
         return CaseRunner.Run(
             options.GetValueOrDefault("workload") ?? throw new ArgumentException("--workload is required"),

@@ -121,13 +121,18 @@ public static class SuiteRunner
         return median;
     }
 
-    private static CaseResult RunChild(string workload, string allocator, int threads, SuiteOptions options)
+    /// <summary>
+    /// This program started again with <paramref name="args"/> as a case process: tiered compilation off (so that the
+    /// measured loops run fully optimized from the first iteration, not as on-stack-replaced code) and glibc's static TLS
+    /// surplus that jemalloc needs.
+    /// </summary>
+    public static ProcessStartInfo CaseProcess(IEnumerable<string> args, bool redirect)
     {
         string processPath = Environment.ProcessPath ?? "dotnet";
         var start = new ProcessStartInfo(processPath)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            RedirectStandardOutput = redirect,
+            RedirectStandardError = redirect,
             UseShellExecute = false,
         };
         if (Path.GetFileNameWithoutExtension(processPath) == "dotnet")
@@ -135,13 +140,7 @@ public static class SuiteRunner
             start.ArgumentList.Add(typeof(SuiteRunner).Assembly.Location);
         }
 
-        foreach (string arg in new[]
-        {
-            "case", "--workload", workload, "--allocator", allocator, "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--duration-ms", ((int)options.Duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--warmup-ms", ((int)options.Warmup.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--seed", options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        })
+        foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
         }
@@ -149,6 +148,22 @@ public static class SuiteRunner
         start.Environment["DOTNET_TieredCompilation"] = "0";
         start.Environment["DOTNET_TieredPGO"] = "0";
         start.Environment["GLIBC_TUNABLES"] = StaticTls.Tunables(Environment.GetEnvironmentVariable("GLIBC_TUNABLES"));
+        return start;
+    }
+
+    /// <summary>True in a process that <see cref="CaseProcess"/> started.</summary>
+    public static bool IsCaseProcess => Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") == "0";
+
+    private static CaseResult RunChild(string workload, string allocator, int threads, SuiteOptions options)
+    {
+        ProcessStartInfo start = CaseProcess(
+            [
+                "case", "--workload", workload, "--allocator", allocator, "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--duration-ms", ((int)options.Duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--warmup-ms", ((int)options.Warmup.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--seed", options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ],
+            redirect: true);
         var failed = new CaseResult { Workload = workload, Allocator = allocator, Threads = threads };
         using Process? process = Process.Start(start);
         if (process is null)
