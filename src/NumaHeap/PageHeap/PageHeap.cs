@@ -236,10 +236,9 @@ internal sealed unsafe class PageHeap
     /// <returns>True when dirty runs remain that a later purge will take.</returns>
     public bool Purge(bool force)
     {
+        FreeRun[] runs;
         lock (_lock)
         {
-            uint now = (uint)Environment.TickCount;
-            bool pending = false;
             _scratch.Clear();
             _dirtyRuns.CopyTo(_scratch);
             if (force)
@@ -250,10 +249,21 @@ internal sealed unsafe class PageHeap
                 _peakInUse = InUse;
             }
 
-            foreach (FreeRun run in _scratch)
+            runs = [.. _scratch];
+        }
+
+        // One lock hold per run: allocations and frees in this region wait for one madvise at
+        // most, not for all of them.
+        uint now = (uint)Environment.TickCount;
+        bool pending = false;
+        foreach (FreeRun run in runs)
+        {
+            lock (_lock)
             {
+                // Since the snapshot, the run may have been taken, merged with a neighbour or purged.
                 ref PageEntry head = ref Entry(run.Start);
-                if ((head.Flags & FreeRunFlags.Dirty) == 0 || (!force && !AwaitsDecay(head.Flags)))
+                if (head.Kind != PageKind.FreeHead || head.Value != run.Pages
+                    || (head.Flags & FreeRunFlags.Dirty) == 0 || (!force && !AwaitsDecay(head.Flags)))
                 {
                     continue;
                 }
@@ -266,9 +276,9 @@ internal sealed unsafe class PageHeap
 
                 PurgeRun(run, wholePages: force || !_hugePages);
             }
-
-            return pending;
         }
+
+        return pending;
     }
 
     /// <summary>A snapshot of the counters.</summary>
