@@ -32,13 +32,14 @@ internal sealed class HeapOptions
     public int PurgeDelayMs { get; init; } = DefaultPurgeDelayMs;
 
     /// <summary>
-    /// With a value from 100 up, a node's pages in use plus its dirty free pages stay within this
-    /// percentage of its peak in use since the last Trim, the largest dirty runs purged at once when
-    /// they would not; 0 (the default): free pages wait for the decay delay only.
+    /// With a value from 100 up, a node's pages in use plus its resident free pages stay within this
+    /// percentage of its peak in use since the last Trim (for spans and for big blocks separately),
+    /// the excess purged at once from the end of the largest dirty run when they would not; 0 (the
+    /// default): free pages wait for the decay delay only.
     /// </summary>
     public int ResidentLimitPercent { get; init; }
 
-    /// <summary>How huge pages are used.</summary>
+    /// <summary>How huge pages are used (on the big-block part of each region only).</summary>
     public HugePageMode HugePages { get; init; } = HugePageMode.Off;
 
     /// <summary>Serve the main thread's first allocations from the interleaved heap.</summary>
