@@ -442,34 +442,39 @@ internal sealed unsafe class PageHeap
         FreeRunFlags flags = head.Flags;
         uint freedAt = head.Aux;
         nuint resident = ResidentPages(run.Start, run.Pages, flags);
-        RemoveFreeRun(run.Start, run.Pages, flags);
+        RemoveFreeRun(run.Start, run.Pages, flags, resident);
         nuint end = start + (pages << PageShift);
         nuint runEnd = run.Start + (run.Pages << PageShift);
         Debug.Assert(start >= run.Start && end <= runEnd);
         if (start > run.Start)
         {
-            AddPiece(run.Start, (start - run.Start) >> PageShift);
+            AddRemainder(run.Start, (start - run.Start) >> PageShift, flags, freedAt, resident == run.Pages ? nuint.MaxValue : resident);
         }
 
         if (runEnd > end)
         {
-            AddPiece(end, (runEnd - end) >> PageShift);
+            AddRemainder(end, (runEnd - end) >> PageShift, flags, freedAt, resident == run.Pages ? nuint.MaxValue : resident);
         }
 
         return flags;
+    }
 
-        void AddPiece(nuint pieceStart, nuint piecePages)
+    // A piece left of a run that had `runResident` resident pages (nuint.MaxValue: all of them).
+    private void AddRemainder(nuint start, nuint pages, FreeRunFlags flags, uint freedAt, nuint runResident)
+    {
+        nuint resident = runResident == nuint.MaxValue ? pages
+            : runResident == 0 ? 0
+            : _residentLimitPercent == 0 ? Math.Min(runResident, pages)
+            : CountResidentPages(start, pages, upperBound: Math.Min(runResident, pages));
+
+        // A dirty piece with nothing resident is not zero (its pages may be in swap), but it is
+        // not worth a purge either: it waits with the runs the decay has been through.
+        if (resident == 0 && (flags & FreeRunFlags.Dirty) != 0)
         {
-            nuint pieceResident = resident == 0 ? 0
-                : resident >= run.Pages ? piecePages
-                : _residentLimitPercent == 0 ? Math.Min(resident, piecePages)
-                : CountResidentPages(pieceStart, piecePages, upperBound: Math.Min(resident, piecePages));
-
-            // A dirty piece with nothing resident is not zero (its pages may be in swap), but it is
-            // not worth a purge either: it waits with the runs the decay has been through.
-            FreeRunFlags pieceFlags = pieceResident == 0 && (flags & FreeRunFlags.Dirty) != 0 ? flags | FreeRunFlags.Purged : flags;
-            AddFreeRun(pieceStart, piecePages, pieceFlags, freedAt, pieceResident);
+            flags |= FreeRunFlags.Purged;
         }
+
+        AddFreeRun(start, pages, flags, freedAt, resident);
     }
 
     // Heap pages of the range with at least one resident OS page, or the upper bound where the OS cannot tell.
@@ -509,8 +514,9 @@ internal sealed unsafe class PageHeap
                 nuint leftStart = start - (leftPages << PageShift);
                 PurgeIfDue(leftStart, leftPages, now);
                 FreeRunFlags leftFlags = Entry(leftStart).Flags;
-                resident += ResidentPages(leftStart, leftPages, leftFlags);
-                RemoveFreeRun(leftStart, leftPages, leftFlags);
+                nuint leftResident = ResidentPages(leftStart, leftPages, leftFlags);
+                RemoveFreeRun(leftStart, leftPages, leftFlags, leftResident);
+                resident += leftResident;
                 flags |= leftFlags & FreeRunFlags.Dirty;
                 start = leftStart;
             }
@@ -525,8 +531,9 @@ internal sealed unsafe class PageHeap
                 nuint rightPages = after.Value;
                 PurgeIfDue(end, rightPages, now);
                 FreeRunFlags rightFlags = after.Flags;
-                resident += ResidentPages(end, rightPages, rightFlags);
-                RemoveFreeRun(end, rightPages, rightFlags);
+                nuint rightResident = ResidentPages(end, rightPages, rightFlags);
+                RemoveFreeRun(end, rightPages, rightFlags, rightResident);
+                resident += rightResident;
                 flags |= rightFlags & FreeRunFlags.Dirty;
                 end += rightPages << PageShift;
             }
@@ -548,7 +555,10 @@ internal sealed unsafe class PageHeap
     private void OnInUseGrown()
     {
         _peakInUse = Math.Max(_peakInUse, InUse);
-        EnforceResidentLimit();
+        if (_residentLimitPercent != 0)
+        {
+            EnforceResidentLimit();
+        }
     }
 
     // With a resident limit, pages in use plus dirty free pages stay within a percentage of the peak
@@ -653,6 +663,11 @@ internal sealed unsafe class PageHeap
     private void AddFreeRun(nuint start, nuint pages, FreeRunFlags flags, uint freedAt, nuint residentPages)
     {
         Debug.Assert(residentPages <= pages && (residentPages == 0 || (flags & FreeRunFlags.Dirty) != 0));
+        if (pages == 1)
+        {
+            residentPages = ResidentPages(start, 1, flags);
+        }
+
         ref PageEntry head = ref Entry(start);
         head = new PageEntry { Kind = PageKind.FreeHead, Flags = flags, Aux = freedAt, Value = pages };
         if (pages > 1)
@@ -662,7 +677,7 @@ internal sealed unsafe class PageHeap
 
         IndexOf(flags).Add(new FreeRun(pages, start));
         _freeBytes += pages << PageShift;
-        _dirtyBytes += ResidentPages(start, pages, flags) << PageShift;
+        _dirtyBytes += residentPages << PageShift;
         if ((flags & FreeRunFlags.Dirty) == 0)
         {
             _cleanFreeBytes += pages << PageShift;
@@ -670,11 +685,12 @@ internal sealed unsafe class PageHeap
     }
 
     // Unindexes the run and turns its boundary entries into body entries, ready to merge or be taken.
-    private void RemoveFreeRun(nuint start, nuint pages, FreeRunFlags flags)
+    private void RemoveFreeRun(nuint start, nuint pages, FreeRunFlags flags, nuint residentPages)
     {
         IndexOf(flags).Remove(new FreeRun(pages, start));
         _freeBytes -= pages << PageShift;
-        _dirtyBytes -= ResidentPages(start, pages, flags) << PageShift;
+        Debug.Assert(residentPages == ResidentPages(start, pages, flags));
+        _dirtyBytes -= residentPages << PageShift;
         if ((flags & FreeRunFlags.Dirty) == 0)
         {
             _cleanFreeBytes -= pages << PageShift;
@@ -707,18 +723,19 @@ internal sealed unsafe class PageHeap
         FreeRunFlags flags = Entry(run.Start).Flags;
         uint freedAt = Entry(run.Start).Aux;
         nuint resident = ResidentPages(run.Start, run.Pages, flags);
+        nuint left = resident;
         if (end > start)
         {
             _os.Decommit((void*)start, end - start);
             _purges++;
             _purgedBytes += (long)(end - start);
-            resident = Math.Min(resident, (start - run.Start + (runEnd - end)) >> PageShift);
+            left = Math.Min(resident, (start - run.Start + (runEnd - end)) >> PageShift);
         }
 
         // Whatever the purge left (huge-page edges), the run no longer awaits it: it moves to the clean index.
-        RemoveFreeRun(run.Start, run.Pages, flags);
+        RemoveFreeRun(run.Start, run.Pages, flags, resident);
         flags = start == run.Start && end == runEnd ? FreeRunFlags.None : flags | FreeRunFlags.Purged;
-        AddFreeRun(run.Start, run.Pages, flags, freedAt, flags == FreeRunFlags.None ? 0 : resident);
+        AddFreeRun(run.Start, run.Pages, flags, freedAt, flags == FreeRunFlags.None ? 0 : left);
     }
 
     private void EnsureCommitted(nuint end)
