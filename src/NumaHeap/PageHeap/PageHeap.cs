@@ -342,6 +342,11 @@ internal sealed unsafe class PageHeap
                         free += pages << PageShift;
                         nuint resident = ResidentPages(page, pages, entry.Flags);
                         Check(resident <= pages && (resident == 0 || (entry.Flags & FreeRunFlags.Dirty) != 0), page, $"free run of {pages} pages counts {resident} resident");
+
+                        // The count bounds what the OS holds (with huge pages, a neighbour's first
+                        // touch may fault in a free run's edge, so there it can only be checked above).
+                        long held = _hugePages ? -1 : _os.GetResidentBytes((void*)page, pages << PageShift);
+                        Check(held <= (long)(resident << PageShift), page, $"free run of {pages} pages counts {resident} resident, the OS holds {held} bytes of it");
                         dirty += resident << PageShift;
                         previousFree = true;
                         break;
