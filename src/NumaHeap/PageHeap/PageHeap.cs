@@ -42,6 +42,7 @@ internal sealed unsafe class PageHeap
     private readonly nuint _start;
     private readonly nuint _end;
     private readonly bool _hugePages;
+    private readonly bool _countsBoundResidency;
     private readonly FreeRunIndex _dirtyRuns = new();
     private readonly FreeRunIndex _cleanRuns = new();
     private readonly int _residentLimitPercent;
@@ -70,6 +71,10 @@ internal sealed unsafe class PageHeap
         _top = start;
         _committedTop = start;
         _hugePages = hugePages;
+
+        // With huge pages, a block's first touch may fault in the edge of the free run next to it,
+        // so a run's resident count bounds what the OS holds only where the region has none.
+        _countsBoundResidency = !hugePages && os.HugePages.TransparentMode != "always";
         PurgeDelayMs = purgeDelayMs;
     }
 
@@ -342,10 +347,7 @@ internal sealed unsafe class PageHeap
                         free += pages << PageShift;
                         nuint resident = ResidentPages(page, pages, entry.Flags);
                         Check(resident <= pages && (resident == 0 || (entry.Flags & FreeRunFlags.Dirty) != 0), page, $"free run of {pages} pages counts {resident} resident");
-
-                        // The count bounds what the OS holds (with huge pages, a neighbour's first
-                        // touch may fault in a free run's edge, so there it can only be checked above).
-                        long held = _hugePages ? -1 : _os.GetResidentBytes((void*)page, pages << PageShift);
+                        long held = _countsBoundResidency ? _os.GetResidentBytes((void*)page, pages << PageShift) : -1;
                         Check(held <= (long)(resident << PageShift), page, $"free run of {pages} pages counts {resident} resident, the OS holds {held} bytes of it");
                         dirty += resident << PageShift;
                         previousFree = true;
