@@ -13,7 +13,8 @@ namespace Numa.PageHeap;
 /// Freed runs merge with free neighbours at once (their boundaries are in the page map), are
 /// reused best-fit before the region's frontier moves, dirty runs before purged ones, and go back
 /// to the OS after <see cref="PurgeDelayMs"/>, on <see cref="Purge(bool)"/> with force, or, with a
-/// resident limit, largest first as soon as the pages in use and the dirty free pages exceed it.
+/// resident limit, as soon as the pages in use and the resident free pages exceed it: the excess,
+/// from the end of the largest dirty run.
 /// </summary>
 /// <remarks>
 /// All members take the instance's lock; callers never hold it. Only run boundaries are exact in the
@@ -46,7 +47,6 @@ internal sealed unsafe class PageHeap
     private readonly FreeRunIndex _dirtyRuns = new();
     private readonly FreeRunIndex _cleanRuns = new();
     private readonly int _residentLimitPercent;
-    private readonly List<FreeRun> _scratch = new();
     private nuint _top;
     private nuint _committedTop;
     private nuint _freeBytes;
@@ -213,7 +213,7 @@ internal sealed unsafe class PageHeap
     {
         lock (_lock)
         {
-            nuint start = AllocateRun(pages, 1, out bool zeroed);
+            nuint start = AllocateRun(pages, 1, out _);
             if (start != 0)
             {
                 _spanBytes += pages << PageShift;
@@ -241,20 +241,17 @@ internal sealed unsafe class PageHeap
     /// <returns>True when dirty runs remain that a later purge will take.</returns>
     public bool Purge(bool force)
     {
-        FreeRun[] runs;
+        var runs = new List<FreeRun>();
         lock (_lock)
         {
-            _scratch.Clear();
-            _dirtyRuns.CopyTo(_scratch);
+            _dirtyRuns.CopyTo(runs);
             if (force)
             {
                 // Runs the decay purge already went through keep dirty edges; only Trim takes those.
                 // Trim also starts the peak that the resident limit measures against afresh.
-                _cleanRuns.CopyTo(_scratch);
+                _cleanRuns.CopyTo(runs);
                 _peakInUse = InUse;
             }
-
-            runs = [.. _scratch];
         }
 
         // One lock hold per run: allocations and frees in this region wait for one madvise at
@@ -453,14 +450,15 @@ internal sealed unsafe class PageHeap
         nuint end = start + (pages << PageShift);
         nuint runEnd = run.Start + (run.Pages << PageShift);
         Debug.Assert(start >= run.Start && end <= runEnd);
+        nuint runResident = resident == run.Pages ? nuint.MaxValue : resident;
         if (start > run.Start)
         {
-            AddRemainder(run.Start, (start - run.Start) >> PageShift, flags, freedAt, resident == run.Pages ? nuint.MaxValue : resident);
+            AddRemainder(run.Start, (start - run.Start) >> PageShift, flags, freedAt, runResident);
         }
 
         if (runEnd > end)
         {
-            AddRemainder(end, (runEnd - end) >> PageShift, flags, freedAt, resident == run.Pages ? nuint.MaxValue : resident);
+            AddRemainder(end, (runEnd - end) >> PageShift, flags, freedAt, runResident);
         }
 
         return flags;
@@ -562,10 +560,7 @@ internal sealed unsafe class PageHeap
     private void OnInUseGrown()
     {
         _peakInUse = Math.Max(_peakInUse, InUse);
-        if (_residentLimitPercent != 0)
-        {
-            EnforceResidentLimit();
-        }
+        EnforceResidentLimit();
     }
 
     // With a resident limit, pages in use plus dirty free pages stay within a percentage of the peak
