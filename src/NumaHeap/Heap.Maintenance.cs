@@ -44,12 +44,16 @@ internal sealed unsafe partial class Heap
         CollectAllRemote();
         foreach (NodeHeaps.NodeHeap node in _regions)
         {
-            for (int c = 1; c < SizeClassTable.ClassCount; c++)
+            foreach (NodeHeaps.NodeShard shard in node.Shards)
             {
-                node.Class(c).ReleaseBatches();
+                for (int c = 1; c < SizeClassTable.ClassCount; c++)
+                {
+                    shard.Class(c).ReleaseBatches();
+                }
+
+                shard.SpanPages.Purge(force: true);
             }
 
-            node.SpanPages.Purge(force: true);
             node.BigPages.Purge(force: true);
         }
 
@@ -64,7 +68,11 @@ internal sealed unsafe partial class Heap
             bool pending = CollectAllRemote();
             foreach (NodeHeaps.NodeHeap node in _regions)
             {
-                pending |= node.SpanPages.Purge(force: false);
+                foreach (NodeHeaps.NodeShard shard in node.Shards)
+                {
+                    pending |= shard.SpanPages.Purge(force: false);
+                }
+
                 pending |= node.BigPages.Purge(force: false);
             }
 

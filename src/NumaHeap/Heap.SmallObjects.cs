@@ -123,10 +123,9 @@ internal sealed unsafe partial class Heap
         }
 
         ThreadCache* cache = GetCache();
-        int region = (int)(offset >> _regionShift);
-        if (region != cache->Node)
+        if ((offset >> _shardShift) != cache->ShardKey)
         {
-            FreeRemote(cache, ptr, region, sizeClass);
+            FreeRemote(cache, ptr, GlobalShardOf(offset), sizeClass);
             return;
         }
 
@@ -140,13 +139,17 @@ internal sealed unsafe partial class Heap
         }
     }
 
-    // Buffers a free of another node's block; a full chain goes home under that node's lock once.
-    private void FreeRemote(ThreadCache* cache, void* ptr, int region, int sizeClass)
+    // Buffers a free of another shard's block (of this node or another); a full chain goes home
+    // under that shard's lock once. Only another node's blocks count as remote frees.
+    private void FreeRemote(ThreadCache* cache, void* ptr, int shard, int sizeClass)
     {
         if (cache->Remote == null)
         {
-            cache->Remote = (RemoteList*)NativeMemory.AllocZeroed((nuint)(_regions.Length * SizeClassTable.ClassCount), (nuint)sizeof(RemoteList));
+            cache->Remote = (RemoteList*)NativeMemory.AllocZeroed((nuint)(_regions.Length * ShardCount * SizeClassTable.ClassCount), (nuint)sizeof(RemoteList));
         }
+
+        int region = shard >> _shardBits;
+        bool remoteNode = region != cache->Node;
 
         int batch = SizeClassTable.Get(sizeClass).Batch;
         void* chain = null;
@@ -155,10 +158,18 @@ internal sealed unsafe partial class Heap
         AcquireRemoteLock(cache);
         try
         {
-            ref RemoteList remote = ref cache->Remote[(region * SizeClassTable.ClassCount) + sizeClass];
+            ref RemoteList remote = ref cache->Remote[(shard * SizeClassTable.ClassCount) + sizeClass];
             *(void**)ptr = remote.Head;
             remote.Head = ptr;
-            cache->RemoteFreesSent++;
+            if (remoteNode)
+            {
+                cache->RemoteFreesSent++;
+            }
+            else
+            {
+                cache->LocalFrees++;
+            }
+
             firstPending = cache->RemotePending++ == 0;
             if (++remote.Count >= batch)
             {
@@ -175,7 +186,7 @@ internal sealed unsafe partial class Heap
 
         if (chain != null)
         {
-            _regions[region].Class(sizeClass).InsertRange(chain, count, remote: true);
+            _regions[region].Shard(shard & (ShardCount - 1)).Class(sizeClass).InsertRange(chain, count, remoteNode);
         }
         else if (firstPending)
         {
@@ -196,11 +207,32 @@ internal sealed unsafe partial class Heap
         int fetch = list.Limit == 0 ? Math.Max(1, info.Batch / 8) : Math.Min(info.Batch, (int)list.Limit);
         list.Limit = (ushort)Math.Min(info.MaxCached, list.Limit + fetch);
         list.Activity++;
-        list.Count = _regions[cache->Node].Class(sizeClass).RemoveRange(fetch, out list.Head, wholeBatch: true);
+        list.Count = TakeFromHomeShard(cache, sizeClass, fetch, out list.Head);
 
         // A whole transfer batch may come back for a smaller request: keep it without flushing.
         list.Limit = Math.Max(list.Limit, (ushort)list.Count);
         OnSlowEvent(cache);
+    }
+
+    // When the thread's shard has no room for a new span, the thread moves to a sibling shard, so
+    // that one thread can still use the whole span part of its node.
+    private int TakeFromHomeShard(ThreadCache* cache, int sizeClass, int count, out void* head)
+    {
+        for (int tried = 1; ; tried++)
+        {
+            try
+            {
+                return HomeShard(cache).Class(sizeClass).RemoveRange(count, out head, wholeBatch: true);
+            }
+            catch (OutOfMemoryException) when (tried < ShardCount)
+            {
+                FlushLists(cache);
+                int shard = (cache->Shard + 1) & (ShardCount - 1);
+                _regions[cache->Node].MoveShard(cache->Shard, shard);
+                cache->Shard = shard;
+                cache->ShardKey = ShardKeyOf(cache->Node, shard);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -248,7 +280,7 @@ internal sealed unsafe partial class Heap
         list.Head = *(void**)last;
         *(void**)last = null;
         list.Count -= count;
-        _regions[cache->Node].Class(sizeClass).InsertRange(head, count, remote: false);
+        HomeShard(cache).Class(sizeClass).InsertRange(head, count, remote: false);
     }
 
     private void OnSlowEvent(ThreadCache* cache)
@@ -288,7 +320,7 @@ internal sealed unsafe partial class Heap
         if (cache == null)
         {
             cache = owner.Add(_id);
-            cache->Node = NodeOfCurrentCpu();
+            SetHome(cache, NodeOfCurrentCpu());
             lock (_cachesLock)
             {
                 if (_caches.Count >= _deadCacheScanThreshold)
@@ -355,12 +387,25 @@ internal sealed unsafe partial class Heap
 
     private void MoveCache(ThreadCache* cache, int node)
     {
+        // Chains go home first: each is counted as a remote free or not by the node it was freed on.
+        CollectRemote(cache);
         FlushLists(cache);
         _regions[cache->Node].AddThreadCounters(cache->LocalFrees, cache->RemoteFreesSent);
         cache->LocalFrees = 0;
         cache->RemoteFreesSent = 0;
-        cache->Node = node;
+        _regions[cache->Node].ReleaseShard(cache->Shard);
+        SetHome(cache, node);
     }
+
+    // The thread draws from the region's least used shard.
+    private void SetHome(ThreadCache* cache, int region)
+    {
+        cache->Node = region;
+        cache->Shard = _regions[region].AcquireShard();
+        cache->ShardKey = ShardKeyOf(region, cache->Shard);
+    }
+
+    private NodeShard HomeShard(ThreadCache* cache) => _regions[cache->Node].Shard(cache->Shard);
 
     private void FlushLists(ThreadCache* cache)
     {
@@ -472,6 +517,7 @@ internal sealed unsafe partial class Heap
         }
         finally
         {
+            _regions[cache->Node].ReleaseShard(cache->Shard);
             NativeMemory.Free(cache->Remote);
             cache->Remote = null;
             cache->HeapId = 0;
@@ -487,7 +533,7 @@ internal sealed unsafe partial class Heap
         }
 
         int total = 0;
-        int slots = _regions.Length * SizeClassTable.ClassCount;
+        int slots = _regions.Length * ShardCount * SizeClassTable.ClassCount;
         for (int slot = 0; slot < slots; slot++)
         {
             if (cache->Remote[slot].Count == 0)
@@ -499,10 +545,13 @@ internal sealed unsafe partial class Heap
             RemoteList remote = cache->Remote[slot];
             cache->Remote[slot] = default;
             cache->RemotePending -= remote.Count;
+            int home = cache->Node;
             Volatile.Write(ref cache->RemoteLock, 0);
             if (remote.Count > 0)
             {
-                _regions[slot / SizeClassTable.ClassCount].Class(slot % SizeClassTable.ClassCount).InsertRange(remote.Head, remote.Count, remote: true);
+                int shard = slot / SizeClassTable.ClassCount;
+                int region = shard >> _shardBits;
+                _regions[region].Shard(shard & (ShardCount - 1)).Class(slot % SizeClassTable.ClassCount).InsertRange(remote.Head, remote.Count, remote: region != home);
                 total += remote.Count;
             }
         }
@@ -709,6 +758,6 @@ internal sealed unsafe partial class Heap
         }
 
         Debug.Assert(span->Start == start && span->Pages == pages);
-        _regions[RegionOf((void*)start)].Class(span->SizeClass).ValidateSpan(span);
+        _regions[RegionOf((void*)start)].ShardOf(start).Class(span->SizeClass).ValidateSpan(span);
     }
 }

@@ -35,10 +35,10 @@ internal sealed unsafe partial class Heap
 
                 if (cache->Remote != null)
                 {
-                    for (int slot = 0; slot < regions * SizeClassTable.ClassCount; slot++)
+                    for (int slot = 0; slot < regions * ShardCount * SizeClassTable.ClassCount; slot++)
                     {
                         int c = slot % SizeClassTable.ClassCount;
-                        pendingRemote[slot / SizeClassTable.ClassCount] += c == 0 ? 0 : (long)cache->Remote[slot].Count * SizeClassTable.SizeOf(c);
+                        pendingRemote[(slot / SizeClassTable.ClassCount) >> _shardBits] += c == 0 ? 0 : (long)cache->Remote[slot].Count * SizeClassTable.SizeOf(c);
                     }
                 }
             }
@@ -49,20 +49,24 @@ internal sealed unsafe partial class Heap
         for (int r = 0; r < regions; r++)
         {
             NodeHeap node = _regions[r];
-            PageHeapCounters pages = node.SpanPages.GetCounters() + node.BigPages.GetCounters();
+            PageHeapCounters pages = node.BigPages.GetCounters();
             long outstanding = 0;
             long inNode = 0;
             long remoteFrees = node.BigRemoteFreesReceived;
             long remoteBatches = node.BigRemoteFreesReceived;
-            for (int c = 1; c < SizeClassTable.ClassCount; c++)
+            foreach (NodeShard shard in node.Shards)
             {
-                CentralFreeList list = node.Class(c);
-                long size = SizeClassTable.SizeOf(c);
-                outstanding += list.Outstanding * size;
-                inNode += list.FreeBlocks * size;
-                (long frees, long batches) = list.RemoteReceived;
-                remoteFrees += frees;
-                remoteBatches += batches;
+                pages += shard.SpanPages.GetCounters();
+                for (int c = 1; c < SizeClassTable.ClassCount; c++)
+                {
+                    CentralFreeList list = shard.Class(c);
+                    long size = SizeClassTable.SizeOf(c);
+                    outstanding += list.Outstanding * size;
+                    inNode += list.FreeBlocks * size;
+                    (long frees, long batches) = list.RemoteReceived;
+                    remoteFrees += frees;
+                    remoteBatches += batches;
+                }
             }
 
             long smallLive = outstanding - cachedInThreads[r] - pendingRemote[r];
@@ -112,11 +116,14 @@ internal sealed unsafe partial class Heap
         var freeBlocks = new HashSet<nint>();
         foreach (NodeHeap node in _regions)
         {
-            node.SpanPages.Validate(ValidateSpanPages);
             node.BigPages.Validate(static (page, _) => throw new InvalidOperationException($"Heap corruption: a span at 0x{page:X} in the big-block part of a region."));
-            for (int c = 1; c < SizeClassTable.ClassCount; c++)
+            foreach (NodeShard shard in node.Shards)
             {
-                node.Class(c).Validate(freeBlocks);
+                shard.SpanPages.Validate(ValidateSpanPages);
+                for (int c = 1; c < SizeClassTable.ClassCount; c++)
+                {
+                    shard.Class(c).Validate(freeBlocks);
+                }
             }
         }
 
@@ -143,10 +150,10 @@ internal sealed unsafe partial class Heap
                 try
                 {
                     int pending = 0;
-                    for (int slot = 0; slot < _regions.Length * SizeClassTable.ClassCount; slot++)
+                    for (int slot = 0; slot < _regions.Length * ShardCount * SizeClassTable.ClassCount; slot++)
                     {
                         RemoteList remote = cache->Remote[slot];
-                        ValidateChain(remote.Head, remote.Count, slot / SizeClassTable.ClassCount, slot % SizeClassTable.ClassCount, freeBlocks, "remote chain");
+                        ValidateChain(remote.Head, remote.Count, (slot / SizeClassTable.ClassCount) >> _shardBits, slot % SizeClassTable.ClassCount, freeBlocks, "remote chain");
                         pending += remote.Count;
                     }
 
@@ -166,9 +173,14 @@ internal sealed unsafe partial class Heap
     // mincore over the pages below both frontiers of the region; -1 where the OS cannot tell.
     private long ResidentBytes(NodeHeap node)
     {
-        long spans = _os.GetResidentBytes((void*)node.SpanPages.Start, node.SpanPages.Top - node.SpanPages.Start);
-        long big = _os.GetResidentBytes((void*)node.BigPages.Start, node.BigPages.Top - node.BigPages.Start);
-        return spans < 0 || big < 0 ? -1 : spans + big;
+        long resident = _os.GetResidentBytes((void*)node.BigPages.Start, node.BigPages.Top - node.BigPages.Start);
+        foreach (NodeShard shard in node.Shards)
+        {
+            long spans = _os.GetResidentBytes((void*)shard.SpanPages.Start, shard.SpanPages.Top - shard.SpanPages.Start);
+            resident = resident < 0 || spans < 0 ? -1 : resident + spans;
+        }
+
+        return resident;
     }
 
     private void ValidateChain(void* head, int count, int region, int sizeClass, HashSet<nint> freeBlocks, string where)

@@ -25,6 +25,9 @@ namespace Numa;
 /// </remarks>
 internal sealed unsafe partial class Heap : IDisposable
 {
+    /// <summary>Shards per node when the options leave it to the topology.</summary>
+    private const int MaxAutomaticShards = 8;
+
     private static readonly object s_registryLock = new();
     private static Heap?[] s_heaps = new Heap?[8];
     private static int s_nextId = 1;
@@ -36,6 +39,8 @@ internal sealed unsafe partial class Heap : IDisposable
     private readonly nuint _base;
     private readonly nuint _size;
     private readonly int _regionShift;
+    private readonly int _shardBits;
+    private readonly int _shardShift;
     private readonly PageEntry* _map;
     private readonly nuint _mapBytes;
     private readonly NodeHeap[] _regions;
@@ -67,13 +72,20 @@ internal sealed unsafe partial class Heap : IDisposable
 
         SpanDescriptors = new SpanDescriptorPool(_os);
         bool hugePages = options.HugePages != HugePageMode.Off && _os.HugePages.TransparentAvailable;
+        _shardBits = BitOperations.Log2((uint)ShardsPerNode(options, Topology));
+        _shardShift = _regionShift - 2 - _shardBits;
         _regions = new NodeHeap[regions];
         for (int r = 0; r < regions; r++)
         {
             nuint start = _base + ((nuint)r << _regionShift);
-            var spanPages = new PageHeap.PageHeap(_os, _map, _base, start, SpanPartSize, hugePages: false, options.PurgeDelayMs, options.ResidentLimitPercent);
+            var shardSpanPages = new PageHeap.PageHeap[1 << _shardBits];
+            for (int s = 0; s < shardSpanPages.Length; s++)
+            {
+                shardSpanPages[s] = new PageHeap.PageHeap(_os, _map, _base, start + ((nuint)s << _shardShift), (nuint)1 << _shardShift, hugePages: false, options.PurgeDelayMs, options.ResidentLimitPercent);
+            }
+
             var bigPages = new PageHeap.PageHeap(_os, _map, _base, start + SpanPartSize, BigPartSize, hugePages, options.PurgeDelayMs, options.ResidentLimitPercent);
-            _regions[r] = new NodeHeap(this, r, spanPages, bigPages, BindRegion(r, start));
+            _regions[r] = new NodeHeap(this, r, shardSpanPages, bigPages, BindRegion(r, start));
         }
 
         _maintenance = new Timer(static state => ((Heap)state!).RunMaintenance(), this, Timeout.Infinite, Timeout.Infinite);
@@ -117,7 +129,7 @@ internal sealed unsafe partial class Heap : IDisposable
     /// <summary>NativeMemory.Alloc: a pop from the thread cache when the class has a free block.</summary>
     public void* Alloc(nuint byteCount) => AllocWith(t_cache, byteCount);
 
-    /// <summary>NativeMemory.Free: a push onto the thread cache when the block is a small block of the thread's node.</summary>
+    /// <summary>NativeMemory.Free: a push onto the thread cache when the block is a small block of the thread's shard.</summary>
     public void Free(void* ptr) => FreeWith(t_cache, ptr);
 
     /// <summary>A handle on the calling thread's cache, for <see cref="NumaThreadAllocator"/>.</summary>
@@ -149,7 +161,7 @@ internal sealed unsafe partial class Heap : IDisposable
         {
             PageEntry* entry = _map + (offset >> PageShift);
             int sizeClass = entry->SizeClass;
-            if (sizeClass != 0 && (int)(offset >> _regionShift) == cache->Node && IsBlockStart(offset, entry, sizeClass))
+            if (sizeClass != 0 && (offset >> _shardShift) == cache->ShardKey && IsBlockStart(offset, entry, sizeClass))
             {
                 ref FreeList list = ref cache->List(sizeClass);
                 *(void**)ptr = list.Head;
@@ -283,6 +295,32 @@ internal sealed unsafe partial class Heap : IDisposable
     private ref PageEntry EntryOf(nuint address) => ref _map[(address - _base) >> PageShift];
 
     private int RegionOf(void* ptr) => (int)(((nuint)ptr - _base) >> _regionShift);
+
+    /// <summary>Shards per node heap.</summary>
+    private int ShardCount => 1 << _shardBits;
+
+    // A shard per CPU of the largest node, up to eight (a power of two), unless the options say.
+    private static int ShardsPerNode(HeapOptions options, NumaTopology topology)
+    {
+        if (options.ShardsPerNode > 0)
+        {
+            return options.ShardsPerNode;
+        }
+
+        int cpus = 1;
+        foreach (NumaNode node in topology.Nodes)
+        {
+            cpus = Math.Max(cpus, node.Cpus.Count);
+        }
+
+        return 1 << BitOperations.Log2((uint)Math.Min(cpus, MaxAutomaticShards));
+    }
+
+    // The shard a span-part offset belongs to, numbered across regions: region * shards + shard.
+    private int GlobalShardOf(nuint offset) => ((int)(offset >> _regionShift) << _shardBits) | (int)((offset >> _shardShift) & (nuint)(ShardCount - 1));
+
+    // The value of offset >> _shardShift for every block of a region's shard.
+    private nuint ShardKeyOf(int region, int shard) => ((nuint)region << (_regionShift - _shardShift)) | (nuint)shard;
 
     // A quarter of each region for spans (64 GiB of a default 256 GiB region, far more than small
     // objects need), the rest for big blocks, so that a single block can take most of a region.

@@ -22,6 +22,9 @@ internal sealed class HeapOptions
     /// <summary>Default log2 of each region's size: 256 GiB of address space per node.</summary>
     public const int DefaultRegionShift = 38;
 
+    /// <summary>The most shards a node heap may be split into.</summary>
+    public const int MaxShardsPerNode = 64;
+
     /// <summary>Pretend the machine has this many nodes; 0 uses the real topology.</summary>
     public int SimulatedNodes { get; init; }
 
@@ -54,6 +57,12 @@ internal sealed class HeapOptions
     /// <summary>log2 of each region's size in bytes.</summary>
     public int RegionShift { get; init; } = DefaultRegionShift;
 
+    /// <summary>
+    /// NUMAHEAP_SHARDS_PER_NODE: how many shards split each node heap's spans (a power of two up to
+    /// 64); 0 (the default) takes one per CPU of the largest node, up to eight.
+    /// </summary>
+    public int ShardsPerNode { get; init; }
+
     /// <summary>The OS layer.</summary>
     public OsMemory Os { get; init; } = OsMemory.Default;
 
@@ -71,6 +80,7 @@ internal sealed class HeapOptions
         HugePages = ReadHugePages(),
         InterleaveMainThread = ReadBool("InterleaveMainThread", "INTERLEAVE_MAIN_THREAD"),
         BindThreadsRoundRobin = ReadBindThreads(),
+        ShardsPerNode = ReadShardsPerNode(),
     };
 
     private static string? Read(string switchName, string variable)
@@ -125,6 +135,17 @@ internal sealed class HeapOptions
         }
 
         return percent;
+    }
+
+    private static int ReadShardsPerNode()
+    {
+        int shards = ReadInt("ShardsPerNode", "SHARDS_PER_NODE", 0, 0, MaxShardsPerNode);
+        if (!int.IsPow2(shards) && shards != 0)
+        {
+            throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_SHARDS_PER_NODE (NumaHeap.ShardsPerNode) is '{shards}'; expected 0 (one per CPU, up to 8) or a power of two up to {MaxShardsPerNode}.");
+        }
+
+        return shards;
     }
 
     private static bool ReadBindThreads()

@@ -8,8 +8,8 @@ using Numa.SizeClasses;
 namespace Numa.NodeHeaps;
 
 /// <summary>
-/// A node heap's free blocks of one size class, shared by every thread of the node and fed by
-/// remote frees from other nodes. Whole batches (a thread cache's flush, a remote chain) are kept
+/// A node shard's free blocks of one size class, shared by the threads drawing from the shard and
+/// fed by frees from other shards and nodes. Whole batches (a thread cache's flush, a remote chain) are kept
 /// as they come, so a refill or a flush is O(1) under the lock; beyond that the blocks go back to
 /// their spans, and a span whose blocks have all come back returns its pages to the page heap.
 /// </summary>
@@ -19,6 +19,7 @@ internal sealed unsafe class CentralFreeList
     private const int TransferBudgetBytes = 1024 * 1024;
 
     private readonly object _lock = new();
+    private readonly NodeShard _shard;
     private readonly NodeHeap _node;
     private readonly int _sizeClass;
     private readonly SizeClassInfo _info;
@@ -30,9 +31,10 @@ internal sealed unsafe class CentralFreeList
     private long _remoteFreesReceived;
     private long _remoteBatchesReceived;
 
-    public CentralFreeList(NodeHeap node, int sizeClass)
+    public CentralFreeList(NodeShard shard, int sizeClass)
     {
-        _node = node;
+        _shard = shard;
+        _node = shard.Node;
         _sizeClass = sizeClass;
         _info = SizeClassTable.Get(sizeClass);
         _batches = new nint[Math.Clamp(TransferBudgetBytes / (_info.Batch * (int)_info.Size), 2, 64)];
@@ -254,17 +256,17 @@ internal sealed unsafe class CentralFreeList
     {
         if (!condition)
         {
-            throw new InvalidOperationException($"Heap corruption in the node heap of region {_node.Region}, class {_sizeClass} ({_info.Size} bytes): {problem}.");
+            throw new InvalidOperationException($"Heap corruption in the node heap of region {_node.Region}, shard {_shard.Index}, class {_sizeClass} ({_info.Size} bytes): {problem}.");
         }
     }
 
     private SmallSpan* NewSpan()
     {
         nuint pages = _info.SpanPages;
-        nuint start = _node.SpanPages.AllocateSpan(pages);
+        nuint start = _shard.SpanPages.AllocateSpan(pages);
         if (start == 0)
         {
-            ThrowHelper.ThrowOutOfMemory($"The NUMA region {_node.Region} has no room left for a span of {pages} pages ({_info.Size}-byte blocks).");
+            ThrowHelper.ThrowOutOfMemory($"The NUMA region {_node.Region} (shard {_shard.Index}) has no room left for a span of {pages} pages ({_info.Size}-byte blocks).");
         }
 
         SmallSpan* span = _node.Heap.SpanDescriptors.Rent();
@@ -310,7 +312,7 @@ internal sealed unsafe class CentralFreeList
         NativeMemory.Free(span->LiveBits);
         NativeMemory.Free(span->RequestedSizes);
         _node.Heap.SpanDescriptors.Return(span);
-        _node.SpanPages.FreeSpan(start, pages);
+        _shard.SpanPages.FreeSpan(start, pages);
         return true;
     }
 

@@ -1,38 +1,44 @@
+using System;
 using System.Diagnostics;
+using System.Numerics;
 using System.Threading;
-using Numa.SizeClasses;
 
 namespace Numa.NodeHeaps;
 
 /// <summary>
-/// The heap of one NUMA node (or of the interleaved region): the page allocators of its region, one
-/// for small-object spans and one for big blocks, and a central free list per size class, shared by
-/// the node's threads and fed by remote frees.
+/// The heap of one NUMA node (or of the interleaved region): its shards, each with a slice of the
+/// region's span part and central free lists, and the page allocator of the region's big-block part.
 /// </summary>
 /// <remarks>
 /// Spans and big blocks live in separate parts of the region: neither fragments the other's free
 /// runs, each has its own lock, and only the big blocks' part is advised to use transparent huge
 /// pages, which a span area (a few pages used here and there) would pay for in resident memory.
+/// Big blocks are not sharded: they never sit in thread caches, so threads do not share their lines.
 /// </remarks>
 internal sealed class NodeHeap
 {
-    private readonly CentralFreeList[] _classes;
+    private readonly NodeShard[] _shards;
+    private readonly int _shardShift;
+    private readonly int[] _cachesPerShard;
+    private int _nextShard;
     private long _localFrees;
     private long _remoteFreesSent;
     private long _bigRemoteFreesReceived;
 
-    public NodeHeap(Heap heap, int region, PageHeap.PageHeap spanPages, PageHeap.PageHeap bigPages, bool placementGuaranteed)
+    public NodeHeap(Heap heap, int region, PageHeap.PageHeap[] shardSpanPages, PageHeap.PageHeap bigPages, bool placementGuaranteed)
     {
-        Debug.Assert(spanPages.Start < bigPages.Start);
+        Debug.Assert(BitOperations.IsPow2(shardSpanPages.Length) && shardSpanPages[^1].Start < bigPages.Start);
         Heap = heap;
         Region = region;
-        SpanPages = spanPages;
         BigPages = bigPages;
         PlacementGuaranteed = placementGuaranteed;
-        _classes = new CentralFreeList[SizeClassTable.ClassCount];
-        for (int c = 1; c < _classes.Length; c++)
+        _shardShift = BitOperations.Log2(shardSpanPages[0].Size);
+        _shards = new NodeShard[shardSpanPages.Length];
+        _cachesPerShard = new int[shardSpanPages.Length];
+        for (int s = 0; s < _shards.Length; s++)
         {
-            _classes[c] = new CentralFreeList(this, c);
+            Debug.Assert(shardSpanPages[s].Size == shardSpanPages[0].Size && shardSpanPages[s].Start == shardSpanPages[0].Start + ((nuint)s << _shardShift));
+            _shards[s] = new NodeShard(this, s, shardSpanPages[s]);
         }
     }
 
@@ -42,8 +48,8 @@ internal sealed class NodeHeap
     /// <summary>The region index: the node number, or the node count for the interleaved region.</summary>
     public int Region { get; }
 
-    /// <summary>The page allocator of the region's first part, where small-object spans are carved.</summary>
-    public PageHeap.PageHeap SpanPages { get; }
+    /// <summary>The shards, which split the region's first part, where small-object spans are carved.</summary>
+    public ReadOnlySpan<NodeShard> Shards => _shards;
 
     /// <summary>The page allocator of the rest of the region, for big blocks.</summary>
     public PageHeap.PageHeap BigPages { get; }
@@ -61,10 +67,60 @@ internal sealed class NodeHeap
     public long BigRemoteFreesReceived => Volatile.Read(ref _bigRemoteFreesReceived);
 
     /// <summary>The page allocator of the part of the region that holds <paramref name="address"/>.</summary>
-    public PageHeap.PageHeap PagesOf(nuint address) => address < BigPages.Start ? SpanPages : BigPages;
+    public PageHeap.PageHeap PagesOf(nuint address) => address < BigPages.Start ? ShardOf(address).SpanPages : BigPages;
 
-    /// <summary>The central free list of <paramref name="sizeClass"/>.</summary>
-    public CentralFreeList Class(int sizeClass) => _classes[sizeClass];
+    /// <summary>The shard whose slice of the span part holds <paramref name="address"/>.</summary>
+    public NodeShard ShardOf(nuint address)
+    {
+        Debug.Assert(address >= _shards[0].SpanPages.Start && address < BigPages.Start);
+        return _shards[(int)((address - _shards[0].SpanPages.Start) >> _shardShift)];
+    }
+
+    /// <summary>Shard <paramref name="index"/>.</summary>
+    public NodeShard Shard(int index) => _shards[index];
+
+    /// <summary>The shard for a thread cache that starts drawing from this node: the one fewest live caches draw from.</summary>
+    public int AcquireShard()
+    {
+        lock (_cachesPerShard)
+        {
+            // Ties go round robin, so that threads that come and go do not all land on shard 0.
+            int best = -1;
+            for (int i = 0; i < _cachesPerShard.Length; i++)
+            {
+                int s = (_nextShard + i) & (_cachesPerShard.Length - 1);
+                if (best < 0 || _cachesPerShard[s] < _cachesPerShard[best])
+                {
+                    best = s;
+                }
+            }
+
+            _nextShard = best + 1;
+            _cachesPerShard[best]++;
+            return best;
+        }
+    }
+
+    /// <summary>A thread cache moved from shard <paramref name="from"/> to shard <paramref name="to"/>.</summary>
+    public void MoveShard(int from, int to)
+    {
+        lock (_cachesPerShard)
+        {
+            Debug.Assert(_cachesPerShard[from] > 0);
+            _cachesPerShard[from]--;
+            _cachesPerShard[to]++;
+        }
+    }
+
+    /// <summary>A thread cache stopped drawing from shard <paramref name="index"/> (its thread exited or moved).</summary>
+    public void ReleaseShard(int index)
+    {
+        lock (_cachesPerShard)
+        {
+            Debug.Assert(_cachesPerShard[index] > 0);
+            _cachesPerShard[index]--;
+        }
+    }
 
     /// <summary>Folds a thread cache's counters into the node's.</summary>
     public void AddThreadCounters(long localFrees, long remoteFreesSent)

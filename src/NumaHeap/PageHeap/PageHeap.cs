@@ -84,6 +84,9 @@ internal sealed unsafe class PageHeap
     /// <summary>The first address of the region.</summary>
     public nuint Start => _start;
 
+    /// <summary>The region's length in bytes.</summary>
+    public nuint Size => _end - _start;
+
     /// <summary>The frontier: pages below it have been handed out at least once.</summary>
     public nuint Top => Volatile.Read(ref _top);
 

@@ -6,7 +6,8 @@ namespace Numa.ThreadCaches;
 
 /// <summary>
 /// One thread's cache for one heap, in native memory: per-class free lists that the owning thread
-/// pops and pushes with no lock and no atomic, and the remote frees it has not yet sent home.
+/// pops and pushes with no lock and no atomic, and the frees of other shards' blocks it has not yet
+/// sent home (remote frees when the shard is another node's).
 /// </summary>
 /// <remarks>
 /// Only the owning thread touches <see cref="Lists"/>, except after the thread has died, when the
@@ -22,6 +23,12 @@ internal unsafe struct ThreadCache
 
     /// <summary>The region whose blocks the lists hold: the node the thread allocates on.</summary>
     public int Node;
+
+    /// <summary>The region's shard whose blocks the lists hold.</summary>
+    public int Shard;
+
+    /// <summary>What (block - heap base) &gt;&gt; shard shift is for every block of that shard: Free's one-compare test.</summary>
+    public nuint ShardKey;
 
     /// <summary>The node the thread was bound to with BindCurrentThread, or -1.</summary>
     public int BoundNode;
@@ -41,7 +48,7 @@ internal unsafe struct ThreadCache
     /// <summary>Frees of other nodes' blocks since the counter was last folded into the node.</summary>
     public long RemoteFreesSent;
 
-    /// <summary>Remote chains, [region * ClassCount + class]; null until the first remote free.</summary>
+    /// <summary>Chains going home, [(region * shards + shard) * ClassCount + class]; null until the first is needed.</summary>
     public RemoteList* Remote;
 
     /// <summary>The free lists, one per size class.</summary>
