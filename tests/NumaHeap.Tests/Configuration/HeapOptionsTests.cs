@@ -26,6 +26,20 @@ public sealed class HeapOptionsTests
     }
 
     [Theory]
+    [InlineData("0", 0)]
+    [InlineData("1", 1)]
+    [InlineData("2", 2)]
+    [InlineData("64", 64)]
+    public void ShardsPerNode_AcceptsZeroOrAPowerOfTwoUpTo64(string text, int expected)
+    {
+        HeapOptions options = ReadWith("ShardsPerNode", text);
+
+        Assert.Equal(expected, options.ShardsPerNode);
+    }
+
+    [Theory]
+    [InlineData("ShardsPerNode", "3", "NUMAHEAP_SHARDS_PER_NODE")]
+    [InlineData("ShardsPerNode", "128", "NUMAHEAP_SHARDS_PER_NODE")]
     [InlineData("ResidentLimitPercent", "50", "NUMAHEAP_RESIDENT_LIMIT_PERCENT")]
     [InlineData("ResidentLimitPercent", "lots", "NUMAHEAP_RESIDENT_LIMIT_PERCENT")]
     [InlineData("PurgeDelayMs", "-1", "NUMAHEAP_PURGE_DELAY_MS")]
@@ -49,6 +63,7 @@ public sealed class HeapOptionsTests
         Assert.Equal(HeapOptions.DefaultPurgeDelayMs, options.PurgeDelayMs);
         Assert.Equal(0, options.ResidentLimitPercent);
         Assert.Equal(HugePageMode.Off, options.HugePages);
+        Assert.Equal(0, options.ShardsPerNode);
     }
 
     private static HeapOptions ReadWith(string name, string text)

@@ -17,7 +17,8 @@ internal static class TestHeaps
         OsMemory? os = null,
         bool interleaveMainThread = false,
         bool bindThreadsRoundRobin = false,
-        int residentLimitPercent = 0) =>
+        int residentLimitPercent = 0,
+        int shardsPerNode = 0) =>
         new(new HeapOptions
         {
             SimulatedNodes = simulatedNodes,
@@ -30,6 +31,7 @@ internal static class TestHeaps
             MainManagedThreadId = Environment.CurrentManagedThreadId,
             BindThreadsRoundRobin = bindThreadsRoundRobin,
             ResidentLimitPercent = residentLimitPercent,
+            ShardsPerNode = shardsPerNode,
         });
 
     /// <summary>The process's resident set size from /proc/self/status (VmRSS), in bytes.</summary>

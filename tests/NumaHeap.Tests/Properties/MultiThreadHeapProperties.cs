@@ -27,25 +27,26 @@ public sealed unsafe class MultiThreadHeapProperties
     /// the heap validates and the statistics report zero live bytes.
     /// </summary>
     [Theory]
-    [InlineData(1, false)]
-    [InlineData(2, false)]
-    [InlineData(4, false)]
-    [InlineData(2, true)]
-    public void RandomProgramsOnSeveralThreads_MoveBlocksBetweenNodes_AndEndWithZeroLiveBytes(int nodes, bool checks)
+    [InlineData(1, false, 1)]
+    [InlineData(1, false, 4)]
+    [InlineData(2, false, 2)]
+    [InlineData(4, false, 1)]
+    [InlineData(2, true, 2)]
+    public void RandomProgramsOnSeveralThreads_MoveBlocksBetweenNodes_AndEndWithZeroLiveBytes(int nodes, bool checks, int shards)
     {
         long received = 0;
         long remoteFrees = 0;
-        Property property = Prop.ForAll(HeapCommandGenerator.Programs(Threads), program => RunProgram(program, nodes, checks, ref received, ref remoteFrees));
-        Check.One($"{Threads} threads, {nodes} node(s), checks {(checks ? "on" : "off")}", PropertyRuns.Create(Programs, MaxLength), property);
+        Property property = Prop.ForAll(HeapCommandGenerator.Programs(Threads), program => RunProgram(program, nodes, checks, shards, ref received, ref remoteFrees));
+        Check.One($"{Threads} threads, {nodes} node(s) of {shards} shard(s), checks {(checks ? "on" : "off")}", PropertyRuns.Create(Programs, MaxLength), property);
 
         // The programs did what they are for: blocks changed threads, and with several nodes, nodes.
         Assert.True(received > 0, "No block was handed to another thread.");
         Assert.True(nodes == 1 || remoteFrees > 0, "No block was freed by a thread of another node.");
     }
 
-    private static void RunProgram(HeapCommand[] program, int nodes, bool checks, ref long received, ref long remoteFrees)
+    private static void RunProgram(HeapCommand[] program, int nodes, bool checks, int shards, ref long received, ref long remoteFrees)
     {
-        using Heap heap = TestHeaps.Create(simulatedNodes: nodes, checks: checks, regionShift: 30);
+        using Heap heap = TestHeaps.Create(simulatedNodes: nodes, checks: checks, regionShift: 30, shardsPerNode: shards);
         var slots = new ModelBlock?[SlotCount];
         long receivedHere = 0;
         var errors = new List<Exception>();

@@ -13,12 +13,13 @@ namespace Numa.Tests.Stress;
 public sealed class StressTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(4)]
-    public void RandomTransfersAcrossThreadsAndNodes_KeepEveryBlockIntact_AndLeaveNothingBehind(int nodes)
+    [InlineData(1, 1)]
+    [InlineData(1, 4)]
+    [InlineData(2, 2)]
+    [InlineData(4, 1)]
+    public void RandomTransfersAcrossThreadsAndNodes_KeepEveryBlockIntact_AndLeaveNothingBehind(int nodes, int shards)
     {
-        Run(new StressSettings { Threads = 4, Rounds = 10, OperationsPerThread = 5000 }, nodes, checks: false);
+        Run(new StressSettings { Threads = 4, Rounds = 10, OperationsPerThread = 5000 }, nodes, checks: false, shards: shards);
     }
 
     [Fact]
@@ -37,11 +38,11 @@ public sealed class StressTests(ITestOutputHelper output)
         Run(new StressSettings { Threads = 4, Rounds = 6, OperationsPerThread = 4000, MaxSize = 32 * 1024 * 1024 }, nodes: 2, checks: false, residentLimitPercent: 101, purgeDelayMs: 3_600_000);
     }
 
-    private void Run(StressSettings defaults, int nodes, bool checks, int residentLimitPercent = 0, int purgeDelayMs = 1000)
+    private void Run(StressSettings defaults, int nodes, bool checks, int residentLimitPercent = 0, int purgeDelayMs = 1000, int shards = 0)
     {
         StressSettings settings = defaults.WithEnvironment();
-        output.WriteLine($"{nodes} simulated node(s), checks {(checks ? "on" : "off")}, resident limit {residentLimitPercent}%, {settings}");
-        using Heap heap = TestHeaps.Create(simulatedNodes: nodes, checks: checks, purgeDelayMs: purgeDelayMs, residentLimitPercent: residentLimitPercent);
+        output.WriteLine($"{nodes} simulated node(s), {(shards == 0 ? "automatic" : shards.ToString(System.Globalization.CultureInfo.InvariantCulture))} shard(s) per node, checks {(checks ? "on" : "off")}, resident limit {residentLimitPercent}%, {settings}");
+        using Heap heap = TestHeaps.Create(simulatedNodes: nodes, checks: checks, purgeDelayMs: purgeDelayMs, residentLimitPercent: residentLimitPercent, shardsPerNode: shards);
         StressReport report = new StressRun(heap, settings).Run();
         output.WriteLine(report.ToString());
         long purgesDuringRun = heap.GetStatistics().Nodes.Sum(n => n.Purges);

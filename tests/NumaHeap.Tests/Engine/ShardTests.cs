@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Numa.Tests.Platform;
+using Xunit;
+using static Numa.PageMapLayout;
+
+namespace Numa.Tests.Engine;
+
+/// <summary>
+/// Node heaps split into shards: threads of one node draw from different shards, so no page (and so
+/// no cache line) holds blocks of two threads; a block freed by a thread of a sibling shard goes home
+/// instead of into the freeing thread's cache; and one thread can use every shard's room.
+/// </summary>
+public sealed unsafe class ShardTests
+{
+    private static readonly nuint[] Sizes = [8, 24, 48, 80, 144, 200, 1000];
+
+    [Fact]
+    public void TwoThreadsOfOneNode_NeverGetBlocksOnTheSamePage()
+    {
+        using Heap heap = TestHeaps.Create(shardsPerNode: 2);
+        var blocks = new[] { new List<nint>(), new List<nint>() };
+        using var allocated = new Barrier(2);
+        RunTogether(2, t =>
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                blocks[t].Add((nint)heap.Alloc(Sizes[i % Sizes.Length]));
+            }
+
+            // Both threads hold their blocks (and their shards) until both are done.
+            allocated.SignalAndWait();
+            foreach (nint p in blocks[t])
+            {
+                heap.Free((void*)p);
+            }
+        });
+
+        var pagesOfFirst = new HashSet<nint>(blocks[0].Select(p => p >> PageShift));
+        Assert.DoesNotContain(blocks[1], p => pagesOfFirst.Contains(p >> PageShift));
+        Assert.All(blocks.SelectMany(b => b), p => Assert.Equal(0, RegionOf(heap, p)));
+        heap.Trim();
+        heap.Validate();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    [Fact]
+    public void ABlockFreedByAThreadOfASiblingShard_IsNotReusedByThatThread()
+    {
+        using Heap heap = TestHeaps.Create(shardsPerNode: 2);
+        nint given = 0;
+        nint reused = 0;
+        using var handedOver = new Barrier(2);
+        using var done = new Barrier(2);
+        RunTogether(2, t =>
+        {
+            if (t == 0)
+            {
+                given = (nint)heap.Alloc(64);
+                handedOver.SignalAndWait();
+                done.SignalAndWait();
+            }
+            else
+            {
+                handedOver.SignalAndWait();
+                heap.Free((void*)given);
+
+                // With one shared shard this pop would return the block just freed, whose cache line
+                // the allocating thread may still be writing (cache-scratch's false sharing).
+                reused = (nint)heap.Alloc(64);
+                heap.Free((void*)reused);
+                done.SignalAndWait();
+            }
+        });
+
+        Assert.NotEqual(given >> 6, reused >> 6);
+        heap.Trim();
+        heap.Validate();
+        NumaHeapStatistics statistics = heap.GetStatistics();
+        Assert.Equal(0, statistics.LiveBytes);
+
+        // Going home to a sibling shard is not a remote free: the block never left its node.
+        Assert.Equal(0, statistics.RemoteFreesSent);
+        Assert.Equal(0, statistics.RemoteFreesReceived);
+    }
+
+    [Fact]
+    public void OneThread_FillsEveryShardOfItsNode_BeforeItRunsOutOfMemory()
+    {
+        // A 1 GiB region: a quarter for spans, 64 MiB per shard.
+        using Heap heap = TestHeaps.Create(regionShift: 30, shardsPerNode: 4);
+        const nuint BlockSize = 16 * 1024;
+        var blocks = new List<nint>();
+        OutOfMemoryException? refusal = null;
+        DedicatedThread.Run(() =>
+        {
+            try
+            {
+                while (true)
+                {
+                    blocks.Add((nint)heap.Alloc(BlockSize));
+                }
+            }
+            catch (OutOfMemoryException e)
+            {
+                refusal = e;
+            }
+
+            heap.Validate();
+            foreach (nint p in blocks)
+            {
+                heap.Free((void*)p);
+            }
+        });
+
+        // Most of the 256 MiB of spans was used, not just the first shard's 64 MiB.
+        Assert.NotNull(refusal);
+        Assert.Contains("no room left for a span", refusal.Message, StringComparison.Ordinal);
+        Assert.True((long)blocks.Count * (long)BlockSize > 200L << 20, $"only {blocks.Count} blocks of {BlockSize} bytes before running out");
+        heap.Trim();
+        heap.Validate();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    private static int RegionOf(Heap heap, nint block) => heap.GetNode((void*)block);
+
+    // Runs body(0..count-1) on threads of their own and rethrows the first failure.
+    private static void RunTogether(int count, Action<int> body)
+    {
+        var failures = new Exception?[count];
+        var threads = new Thread[count];
+        for (int t = 0; t < count; t++)
+        {
+            int index = t;
+            threads[t] = new Thread(() =>
+            {
+                try
+                {
+                    body(index);
+                }
+                catch (Exception e)
+                {
+                    failures[index] = e;
+                }
+            });
+            threads[t].Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            thread.Join();
+        }
+
+        Exception? failure = failures.FirstOrDefault(f => f is not null);
+        if (failure is not null)
+        {
+            throw new AggregateException(failure);
+        }
+    }
+}
