@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Numa.Tests.Platform;
+using Numa.Tests.Stress;
 using Xunit;
 using static Numa.PageMapLayout;
 
@@ -41,6 +42,8 @@ public sealed unsafe class ShardTests
         var pagesOfFirst = new HashSet<nint>(blocks[0].Select(p => p >> PageShift));
         Assert.DoesNotContain(blocks[1], p => pagesOfFirst.Contains(p >> PageShift));
         Assert.All(blocks.SelectMany(b => b), p => Assert.Equal(0, RegionOf(heap, p)));
+        // The threads have exited: let their caches' finalizers finish before the heap is checked.
+        Quiescence.RunFinalizers();
         heap.Trim();
         heap.Validate();
         Assert.Equal(0, heap.GetStatistics().LiveBytes);
@@ -76,6 +79,8 @@ public sealed unsafe class ShardTests
         });
 
         Assert.NotEqual(given >> 6, reused >> 6);
+        // The threads have exited: let their caches' finalizers finish before the heap is checked.
+        Quiescence.RunFinalizers();
         heap.Trim();
         heap.Validate();
         NumaHeapStatistics statistics = heap.GetStatistics();
@@ -119,6 +124,8 @@ public sealed unsafe class ShardTests
         Assert.NotNull(refusal);
         Assert.Contains("no room left for a span", refusal.Message, StringComparison.Ordinal);
         Assert.True((long)blocks.Count * (long)BlockSize > 200L << 20, $"only {blocks.Count} blocks of {BlockSize} bytes before running out");
+        // The threads have exited: let their caches' finalizers finish before the heap is checked.
+        Quiescence.RunFinalizers();
         heap.Trim();
         heap.Validate();
         Assert.Equal(0, heap.GetStatistics().LiveBytes);
