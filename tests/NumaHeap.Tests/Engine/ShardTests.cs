@@ -23,12 +23,15 @@ public sealed unsafe class ShardTests
     {
         using Heap heap = TestHeaps.Create(shardsPerNode: 2);
         var blocks = new[] { new List<nint>(), new List<nint>() };
+        var nodes = new[] { new List<int>(), new List<int>() };
         using var allocated = new Barrier(2);
         RunTogether(2, t =>
         {
             for (int i = 0; i < 3000; i++)
             {
-                blocks[t].Add((nint)heap.Alloc(Sizes[i % Sizes.Length]));
+                nint p = (nint)heap.Alloc(Sizes[i % Sizes.Length]);
+                nodes[t].Add(heap.GetNode((void*)p));
+                blocks[t].Add(p);
             }
 
             // Both threads hold their blocks (and their shards) until both are done.
@@ -41,7 +44,7 @@ public sealed unsafe class ShardTests
 
         var pagesOfFirst = new HashSet<nint>(blocks[0].Select(p => p >> PageShift));
         Assert.DoesNotContain(blocks[1], p => pagesOfFirst.Contains(p >> PageShift));
-        Assert.All(blocks.SelectMany(b => b), p => Assert.Equal(0, RegionOf(heap, p)));
+        Assert.All(nodes.SelectMany(n => n), node => Assert.Equal(0, node));
         // The threads have exited: let their caches' finalizers finish before the heap is checked.
         Quiescence.RunFinalizers();
         heap.Trim();
@@ -130,8 +133,6 @@ public sealed unsafe class ShardTests
         heap.Validate();
         Assert.Equal(0, heap.GetStatistics().LiveBytes);
     }
-
-    private static int RegionOf(Heap heap, nint block) => heap.GetNode((void*)block);
 
     // Runs body(0..count-1) on threads of their own and rethrows the first failure.
     private static void RunTogether(int count, Action<int> body)
