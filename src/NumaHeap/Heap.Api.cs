@@ -144,29 +144,14 @@ internal sealed unsafe partial class Heap
         // The thread's cache holds its own shard's blocks only: take one block from a shard of the
         // target node heap (the one with the thread's shard number, so threads spread over them).
         int sizeClass = SizeClassTable.ClassOf(byteCount);
-        void* block = TakeOneBlock(_regions[region], GetCache()->Shard, sizeClass);
+        int shard = GetCache()->Shard;
+        _regions[region].TakeBlocks(ref shard, sizeClass, 1, wholeBatch: false, out void* block);
         if (Checks)
         {
             OnCheckedAlloc(block, byteCount);
         }
 
         return block;
-    }
-
-    // One block from the first shard, from the next ones when that shard has no room for a span.
-    private void* TakeOneBlock(NodeHeap node, int firstShard, int sizeClass)
-    {
-        for (int tried = 1; ; tried++)
-        {
-            try
-            {
-                node.Shard((firstShard + tried - 1) & (ShardCount - 1)).Class(sizeClass).RemoveRange(1, out void* block);
-                return block;
-            }
-            catch (OutOfMemoryException) when (tried < ShardCount)
-            {
-            }
-        }
     }
 
     /// <summary>NumaHeap.GetNode.</summary>

@@ -145,11 +145,10 @@ internal sealed unsafe partial class Heap
     {
         if (cache->Remote == null)
         {
-            cache->Remote = (RemoteList*)NativeMemory.AllocZeroed((nuint)(_regions.Length * ShardCount * SizeClassTable.ClassCount), (nuint)sizeof(RemoteList));
+            cache->Remote = (RemoteList*)NativeMemory.AllocZeroed((nuint)RemoteSlots, (nuint)sizeof(RemoteList));
         }
 
-        int region = shard >> _shardBits;
-        bool remoteNode = region != cache->Node;
+        bool remoteNode = RegionOfShard(shard) != cache->Node;
 
         int batch = SizeClassTable.Get(sizeClass).Batch;
         void* chain = null;
@@ -186,7 +185,7 @@ internal sealed unsafe partial class Heap
 
         if (chain != null)
         {
-            _regions[region].Shard(shard & (ShardCount - 1)).Class(sizeClass).InsertRange(chain, count, remoteNode);
+            ShardAt(shard).Class(sizeClass).InsertRange(chain, count, remoteNode);
         }
         else if (firstPending)
         {
@@ -207,32 +206,23 @@ internal sealed unsafe partial class Heap
         int fetch = list.Limit == 0 ? Math.Max(1, info.Batch / 8) : Math.Min(info.Batch, (int)list.Limit);
         list.Limit = (ushort)Math.Min(info.MaxCached, list.Limit + fetch);
         list.Activity++;
-        list.Count = TakeFromHomeShard(cache, sizeClass, fetch, out list.Head);
+        int shard = cache->Shard;
+        int taken = _regions[cache->Node].TakeBlocks(ref shard, sizeClass, fetch, wholeBatch: true, out void* chain);
+        if (shard != cache->Shard)
+        {
+            // The thread's shard had no room for a new span: the thread moves to the shard that had
+            // (its lists go home first), so that one thread can still use its node's whole span part.
+            FlushLists(cache);
+            _regions[cache->Node].MoveShard(cache->Shard, shard);
+            SetShard(cache, shard);
+        }
+
+        list.Head = chain;
+        list.Count = taken;
 
         // A whole transfer batch may come back for a smaller request: keep it without flushing.
         list.Limit = Math.Max(list.Limit, (ushort)list.Count);
         OnSlowEvent(cache);
-    }
-
-    // When the thread's shard has no room for a new span, the thread moves to a sibling shard, so
-    // that one thread can still use the whole span part of its node.
-    private int TakeFromHomeShard(ThreadCache* cache, int sizeClass, int count, out void* head)
-    {
-        for (int tried = 1; ; tried++)
-        {
-            try
-            {
-                return HomeShard(cache).Class(sizeClass).RemoveRange(count, out head, wholeBatch: true);
-            }
-            catch (OutOfMemoryException) when (tried < ShardCount)
-            {
-                FlushLists(cache);
-                int shard = (cache->Shard + 1) & (ShardCount - 1);
-                _regions[cache->Node].MoveShard(cache->Shard, shard);
-                cache->Shard = shard;
-                cache->ShardKey = ShardKeyOf(cache->Node, shard);
-            }
-        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -401,8 +391,13 @@ internal sealed unsafe partial class Heap
     private void SetHome(ThreadCache* cache, int region)
     {
         cache->Node = region;
-        cache->Shard = _regions[region].AcquireShard();
-        cache->ShardKey = ShardKeyOf(region, cache->Shard);
+        SetShard(cache, _regions[region].AcquireShard());
+    }
+
+    private void SetShard(ThreadCache* cache, int shard)
+    {
+        cache->Shard = shard;
+        cache->ShardKey = ShardKeyOf(cache->Node, shard);
     }
 
     private NodeShard HomeShard(ThreadCache* cache) => _regions[cache->Node].Shard(cache->Shard);
@@ -533,8 +528,7 @@ internal sealed unsafe partial class Heap
         }
 
         int total = 0;
-        int slots = _regions.Length * ShardCount * SizeClassTable.ClassCount;
-        for (int slot = 0; slot < slots; slot++)
+        for (int slot = 0; slot < RemoteSlots; slot++)
         {
             if (cache->Remote[slot].Count == 0)
             {
@@ -550,8 +544,7 @@ internal sealed unsafe partial class Heap
             if (remote.Count > 0)
             {
                 int shard = slot / SizeClassTable.ClassCount;
-                int region = shard >> _shardBits;
-                _regions[region].Shard(shard & (ShardCount - 1)).Class(slot % SizeClassTable.ClassCount).InsertRange(remote.Head, remote.Count, remote: region != home);
+                ShardAt(shard).Class(slot % SizeClassTable.ClassCount).InsertRange(remote.Head, remote.Count, remote: RegionOfShard(shard) != home);
                 total += remote.Count;
             }
         }

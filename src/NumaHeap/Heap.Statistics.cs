@@ -35,10 +35,10 @@ internal sealed unsafe partial class Heap
 
                 if (cache->Remote != null)
                 {
-                    for (int slot = 0; slot < regions * ShardCount * SizeClassTable.ClassCount; slot++)
+                    for (int slot = 0; slot < RemoteSlots; slot++)
                     {
                         int c = slot % SizeClassTable.ClassCount;
-                        pendingRemote[(slot / SizeClassTable.ClassCount) >> _shardBits] += c == 0 ? 0 : (long)cache->Remote[slot].Count * SizeClassTable.SizeOf(c);
+                        pendingRemote[RegionOfShard(slot / SizeClassTable.ClassCount)] += c == 0 ? 0 : (long)cache->Remote[slot].Count * SizeClassTable.SizeOf(c);
                     }
                 }
             }
@@ -150,10 +150,10 @@ internal sealed unsafe partial class Heap
                 try
                 {
                     int pending = 0;
-                    for (int slot = 0; slot < _regions.Length * ShardCount * SizeClassTable.ClassCount; slot++)
+                    for (int slot = 0; slot < RemoteSlots; slot++)
                     {
                         RemoteList remote = cache->Remote[slot];
-                        ValidateChain(remote.Head, remote.Count, (slot / SizeClassTable.ClassCount) >> _shardBits, slot % SizeClassTable.ClassCount, freeBlocks, "remote chain");
+                        ValidateChain(remote.Head, remote.Count, RegionOfShard(slot / SizeClassTable.ClassCount), slot % SizeClassTable.ClassCount, freeBlocks, "remote chain");
                         pending += remote.Count;
                     }
 

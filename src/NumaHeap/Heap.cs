@@ -319,6 +319,14 @@ internal sealed unsafe partial class Heap : IDisposable
     // The shard a span-part offset belongs to, numbered across regions: region * shards + shard.
     private int GlobalShardOf(nuint offset) => ((int)(offset >> _regionShift) << _shardBits) | (int)((offset >> _shardShift) & (nuint)(ShardCount - 1));
 
+    // Chains going home in a thread cache: one per shard of every region and class.
+    private int RemoteSlots => _regions.Length * ShardCount * SizeClassTable.ClassCount;
+
+    // A shard numbered across regions (GlobalShardOf), and its region.
+    private NodeShard ShardAt(int shard) => _regions[RegionOfShard(shard)].Shard(shard & (ShardCount - 1));
+
+    private int RegionOfShard(int shard) => shard >> _shardBits;
+
     // The value of offset >> _shardShift for every block of a region's shard.
     private nuint ShardKeyOf(int region, int shard) => ((nuint)region << (_regionShift - _shardShift)) | (nuint)shard;
 

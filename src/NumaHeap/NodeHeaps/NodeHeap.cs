@@ -79,6 +79,32 @@ internal sealed class NodeHeap
     /// <summary>Shard <paramref name="index"/>.</summary>
     public NodeShard Shard(int index) => _shards[index];
 
+    /// <summary>
+    /// Takes blocks of a class from shard <paramref name="shard"/> (see <see cref="CentralFreeList.RemoveRange"/>),
+    /// or, when that shard has no room for a new span, from the next shards in turn.
+    /// </summary>
+    /// <param name="shard">The shard to try first; on return, the shard the blocks came from.</param>
+    /// <param name="sizeClass">The class.</param>
+    /// <param name="count">How many blocks are wanted.</param>
+    /// <param name="wholeBatch">Take a waiting transfer batch whole.</param>
+    /// <param name="head">The chain.</param>
+    /// <returns>How many blocks <paramref name="head"/> holds.</returns>
+    /// <exception cref="OutOfMemoryException">No shard of the node has room for a new span.</exception>
+    public unsafe int TakeBlocks(ref int shard, int sizeClass, int count, bool wholeBatch, out void* head)
+    {
+        for (int tried = 1; ; tried++)
+        {
+            try
+            {
+                return _shards[shard].Class(sizeClass).RemoveRange(count, out head, wholeBatch);
+            }
+            catch (OutOfMemoryException) when (tried < _shards.Length)
+            {
+                shard = (shard + 1) & (_shards.Length - 1);
+            }
+        }
+    }
+
     /// <summary>The shard for a thread cache that starts drawing from this node: the one fewest live caches draw from.</summary>
     public int AcquireShard()
     {

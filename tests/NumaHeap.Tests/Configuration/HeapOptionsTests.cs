@@ -14,27 +14,26 @@ namespace Numa.Tests.Configuration;
 /// </remarks>
 public sealed class HeapOptionsTests
 {
+    // ResidentLimitPercent: 0 (no limit) or a percentage from 100; ShardsPerNode: 0 (automatic) or a power of two up to 64.
     [Theory]
-    [InlineData("0", 0)]
-    [InlineData("100", 100)]
-    [InlineData("125", 125)]
-    public void ResidentLimitPercent_AcceptsZeroOrAPercentageFrom100(string text, int expected)
+    [InlineData("ResidentLimitPercent", "0", 0)]
+    [InlineData("ResidentLimitPercent", "100", 100)]
+    [InlineData("ResidentLimitPercent", "125", 125)]
+    [InlineData("ShardsPerNode", "0", 0)]
+    [InlineData("ShardsPerNode", "1", 1)]
+    [InlineData("ShardsPerNode", "2", 2)]
+    [InlineData("ShardsPerNode", "64", 64)]
+    public void AGoodValue_ComesThrough(string name, string text, int expected)
     {
-        HeapOptions options = ReadWith("ResidentLimitPercent", text);
+        HeapOptions options = ReadWith(name, text);
 
-        Assert.Equal(expected, options.ResidentLimitPercent);
-    }
-
-    [Theory]
-    [InlineData("0", 0)]
-    [InlineData("1", 1)]
-    [InlineData("2", 2)]
-    [InlineData("64", 64)]
-    public void ShardsPerNode_AcceptsZeroOrAPowerOfTwoUpTo64(string text, int expected)
-    {
-        HeapOptions options = ReadWith("ShardsPerNode", text);
-
-        Assert.Equal(expected, options.ShardsPerNode);
+        int read = name switch
+        {
+            "ResidentLimitPercent" => options.ResidentLimitPercent,
+            "ShardsPerNode" => options.ShardsPerNode,
+            _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a setting this test reads"),
+        };
+        Assert.Equal(expected, read);
     }
 
     [Theory]

@@ -25,7 +25,7 @@ public sealed unsafe class ShardTests
         var blocks = new[] { new List<nint>(), new List<nint>() };
         var nodes = new[] { new List<int>(), new List<int>() };
         using var allocated = new Barrier(2);
-        RunTogether(2, t =>
+        RunTogether(t =>
         {
             for (int i = 0; i < 3000; i++)
             {
@@ -35,7 +35,7 @@ public sealed unsafe class ShardTests
             }
 
             // Both threads hold their blocks (and their shards) until both are done.
-            allocated.SignalAndWait();
+            Meet(allocated);
             foreach (nint p in blocks[t])
             {
                 heap.Free((void*)p);
@@ -60,24 +60,24 @@ public sealed unsafe class ShardTests
         nint reused = 0;
         using var handedOver = new Barrier(2);
         using var done = new Barrier(2);
-        RunTogether(2, t =>
+        RunTogether(t =>
         {
             if (t == 0)
             {
                 given = (nint)heap.Alloc(64);
-                handedOver.SignalAndWait();
-                done.SignalAndWait();
+                Meet(handedOver);
+                Meet(done);
             }
             else
             {
-                handedOver.SignalAndWait();
+                Meet(handedOver);
                 heap.Free((void*)given);
 
                 // With one shared shard this pop would return the block just freed, whose cache line
                 // the allocating thread may still be writing (cache-scratch's false sharing).
                 reused = (nint)heap.Alloc(64);
                 heap.Free((void*)reused);
-                done.SignalAndWait();
+                Meet(done);
             }
         });
 
@@ -134,37 +134,27 @@ public sealed unsafe class ShardTests
         Assert.Equal(0, heap.GetStatistics().LiveBytes);
     }
 
-    // Runs body(0..count-1) on threads of their own and rethrows the first failure.
-    private static void RunTogether(int count, Action<int> body)
+    // A thread that failed before the meeting point must not leave the other waiting for ever.
+    private static void Meet(Barrier barrier)
     {
-        var failures = new Exception?[count];
-        var threads = new Thread[count];
-        for (int t = 0; t < count; t++)
+        if (!barrier.SignalAndWait(TimeSpan.FromSeconds(30)))
         {
-            int index = t;
-            threads[t] = new Thread(() =>
-            {
-                try
-                {
-                    body(index);
-                }
-                catch (Exception e)
-                {
-                    failures[index] = e;
-                }
-            });
-            threads[t].Start();
+            throw new TimeoutException("The other test thread never reached the barrier.");
+        }
+    }
+
+    // Runs body(0) and body(1) on threads of their own, at the same time, and rethrows what they threw.
+    private static void RunTogether(Action<int> body)
+    {
+        TestThread[] threads = [new(() => body(0)), new(() => body(1))];
+        foreach (TestThread thread in threads)
+        {
+            thread.Start();
         }
 
-        foreach (Thread thread in threads)
+        foreach (TestThread thread in threads)
         {
             thread.Join();
-        }
-
-        Exception? failure = failures.FirstOrDefault(f => f is not null);
-        if (failure is not null)
-        {
-            throw new AggregateException(failure);
         }
     }
 }
