@@ -7,13 +7,15 @@ namespace Numa;
 
 /// <content>
 /// Background maintenance and Trim: a one-shot timer, armed only while something is pending,
-/// that sends idle threads' remote frees home and purges free runs whose decay delay has passed.
+/// that sends idle threads' remote frees home, returns transfer batches nobody took for a decay
+/// period to their spans, and purges free runs whose decay delay has passed.
 /// </content>
 internal sealed unsafe partial class Heap
 {
     private readonly Timer _maintenance;
     private readonly int _maintenancePeriodMs;
     private int _maintenanceArmed;
+    private long _nextBatchDecay;
 
     /// <summary>The last exception the background maintenance met (an OS refusal to decommit), or null.</summary>
     public Exception? LastMaintenanceError { get; private set; }
@@ -66,6 +68,7 @@ internal sealed unsafe partial class Heap
         try
         {
             bool pending = CollectAllRemote();
+            pending |= DecayTransferBatches();
             foreach (NodeHeaps.NodeHeap node in _regions)
             {
                 foreach (NodeHeaps.NodeShard shard in node.Shards)
@@ -86,6 +89,34 @@ internal sealed unsafe partial class Heap
             // Purging is an optimisation: a refusal leaves the pages committed and the heap intact.
             LastMaintenanceError = e;
         }
+    }
+
+    // Once per decay period the batches that no refill took since the last pass go back to their
+    // spans (whose pages then decay like any free run); true while batches remain anywhere.
+    private bool DecayTransferBatches()
+    {
+        long now = Environment.TickCount64;
+        long next = Volatile.Read(ref _nextBatchDecay);
+        bool due = now >= next && Interlocked.CompareExchange(ref _nextBatchDecay, now + Options.PurgeDelayMs, next) == next;
+        bool remain = false;
+        foreach (NodeHeaps.NodeHeap node in _regions)
+        {
+            foreach (NodeHeaps.NodeShard shard in node.Shards)
+            {
+                for (int c = 1; c < SizeClassTable.ClassCount; c++)
+                {
+                    NodeHeaps.CentralFreeList list = shard.Class(c);
+                    if (due && list.HasBatches)
+                    {
+                        list.DecayBatches();
+                    }
+
+                    remain |= list.HasBatches;
+                }
+            }
+        }
+
+        return remain;
     }
 
     // Sends every thread's pending remote chains home; true when some thread has new ones already.

@@ -12,6 +12,8 @@ namespace Numa.NodeHeaps;
 /// fed by frees from other shards and nodes. Whole batches (a thread cache's flush, a remote chain) are kept
 /// as they come, so a refill or a flush is O(1) under the lock; beyond that the blocks go back to
 /// their spans, and a span whose blocks have all come back returns its pages to the page heap.
+/// Batches that no refill took for a whole decay period go back to their spans too (<see cref="DecayBatches"/>),
+/// so that the memory of a burst of small blocks returns to the OS without a Trim.
 /// </summary>
 internal sealed unsafe class CentralFreeList
 {
@@ -25,6 +27,7 @@ internal sealed unsafe class CentralFreeList
     private readonly SizeClassInfo _info;
     private readonly nint[] _batches;
     private int _batchCount;
+    private int _batchLow; // the fewest batches held since the last decay: those below it sat unused
     private SmallSpan* _spans;
     private long _outstanding;
     private long _capacity;
@@ -85,6 +88,7 @@ internal sealed unsafe class CentralFreeList
             if (_batchCount > 0 && (wholeBatch || count == _info.Batch))
             {
                 head = (void*)_batches[--_batchCount];
+                _batchLow = Math.Min(_batchLow, _batchCount);
                 _outstanding += _info.Batch;
                 return _info.Batch;
             }
@@ -150,6 +154,7 @@ internal sealed unsafe class CentralFreeList
     public void InsertRange(void* head, int count, bool remote)
     {
         bool spansReleased = false;
+        bool firstBatch = false;
         lock (_lock)
         {
             _outstanding -= count;
@@ -162,7 +167,8 @@ internal sealed unsafe class CentralFreeList
             if (count == _info.Batch && _batchCount < _batches.Length)
             {
                 _batches[_batchCount++] = (nint)head;
-                return;
+                firstBatch = _batchCount == 1;
+                head = null;
             }
 
             while (head != null)
@@ -173,28 +179,57 @@ internal sealed unsafe class CentralFreeList
             }
         }
 
-        if (spansReleased)
+        // Freed spans wait for their decay, a first batch for its own: the maintenance timer sees to both.
+        if (spansReleased || firstBatch)
         {
             _node.Heap.ScheduleMaintenance();
         }
     }
+
+    /// <summary>True while transfer batches wait here (a racy read: the maintenance timer's cue to come back).</summary>
+    public bool HasBatches => Volatile.Read(ref _batchCount) != 0;
 
     /// <summary>Returns every transfer batch to its spans, so that empty spans give their pages back (Trim).</summary>
     public void ReleaseBatches()
     {
         lock (_lock)
         {
-            while (_batchCount > 0)
+            ReleaseOldestBatches(_batchCount);
+        }
+    }
+
+    /// <summary>
+    /// Returns to their spans the batches that no refill took since the last call: the oldest ones,
+    /// below the fewest batches held meanwhile. Called once per decay period, so an unused batch goes
+    /// back one to two periods after it came.
+    /// </summary>
+    public void DecayBatches()
+    {
+        lock (_lock)
+        {
+            ReleaseOldestBatches(_batchLow);
+            _batchLow = _batchCount;
+        }
+    }
+
+    // Under the lock. Batches are taken from the top, so the bottom ones are the oldest.
+    private void ReleaseOldestBatches(int count)
+    {
+        Debug.Assert(count >= 0 && count <= _batchCount);
+        for (int i = 0; i < count; i++)
+        {
+            var block = (void*)_batches[i];
+            while (block != null)
             {
-                var block = (void*)_batches[--_batchCount];
-                while (block != null)
-                {
-                    void* next = *(void**)block;
-                    ReleaseToSpan(block);
-                    block = next;
-                }
+                void* next = *(void**)block;
+                ReleaseToSpan(block);
+                block = next;
             }
         }
+
+        Array.Copy(_batches, count, _batches, 0, _batchCount - count);
+        _batchCount -= count;
+        _batchLow = Math.Min(_batchLow, _batchCount);
     }
 
     /// <summary>Checks the spans and batches of this list; adds every free block to <paramref name="freeBlocks"/>.</summary>

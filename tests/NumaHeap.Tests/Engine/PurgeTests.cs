@@ -107,6 +107,44 @@ public sealed unsafe class PurgeTests(ITestOutputHelper output)
         Assert.True(watch.ElapsedMilliseconds >= 50, "the run must stay committed for about the decay delay");
     }
 
+    /// <summary>
+    /// Property: what a burst of small blocks leaves in the node heap's transfer batches decays like a
+    /// free run, so that after the delay only the spans of the blocks the thread's own lists keep stay
+    /// committed (without decay, up to 1 MiB of batches per class stayed for good).
+    /// </summary>
+    [Fact]
+    public void SmallBlocksOfABurst_GoBackToTheOsAfterTheDecayDelay_WithoutTrim()
+    {
+        using Heap heap = TestHeaps.Create(purgeDelayMs: 50);
+        const int Count = 64 * 1024;
+        const long Kept = 256 * 1024;
+        var blocks = new nint[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            blocks[i] = (nint)heap.Alloc(64);
+        }
+
+        foreach (nint block in blocks)
+        {
+            heap.Free((void*)block);
+        }
+
+        long cachedAfterBurst = heap.GetStatistics().Nodes[0].CachedInNodeBytes;
+        Assert.True(cachedAfterBurst > Kept, $"the node heap holds {cachedAfterBurst} bytes of transfer batches after the burst");
+
+        var watch = Stopwatch.StartNew();
+        while (heap.GetStatistics().Nodes[0].CommittedBytes > Kept && watch.ElapsedMilliseconds < 10_000)
+        {
+            Thread.Sleep(20);
+        }
+
+        NumaNodeStatistics node = heap.GetStatistics().Nodes[0];
+        output.WriteLine($"after {watch.ElapsedMilliseconds} ms: committed {node.CommittedBytes} bytes, cached in the node heap {node.CachedInNodeBytes} (after the burst {cachedAfterBurst}), in the thread {node.CachedInThreadsBytes}");
+        Assert.True(node.CommittedBytes <= Kept, $"{node.CommittedBytes} bytes stay committed after the decay delay");
+        Assert.Equal(0, node.LiveBytes);
+        heap.Validate();
+    }
+
     [Fact]
     public void WithTransparentHugePages_DecayPurgesWholeHugePagesOnly()
     {
