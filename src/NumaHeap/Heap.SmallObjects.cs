@@ -19,15 +19,17 @@ internal sealed unsafe partial class Heap
 
     private const byte CanaryByte = 0xCB;
 
-    /// <summary>Registered caches below which a new thread does not look for dead threads' caches.</summary>
+    /// <summary>Registered caches below which every new thread looks for dead threads' caches.</summary>
     /// <remarks>
-    /// Low, because a dead thread's cache keeps its blocks (up to a few MiB) until its finalizer runs,
-    /// which a process that allocates little managed memory may not do for a long time: with rounds
-    /// of short-lived threads (mstress, 2 at a time) a minimum of 16 kept peak RSS at 10× the live
-    /// bytes, 4 keeps it at 5–6×. Above it the threshold doubles with the live caches, so the scan
-    /// costs O(1) per new thread, amortised.
+    /// A dead thread's cache keeps its blocks (up to a few MiB) and its shard until its finalizer
+    /// runs, which a process that allocates little managed memory may not do for a long time: with
+    /// rounds of short-lived threads (mstress, 2 at a time) scanning only from 16 registered caches
+    /// kept peak RSS at 10× the live bytes, from 4 at 5–6×. Scanning every time also lets a thread
+    /// that replaces one that just exited (larson's generations, a restarted worker) take the shard it
+    /// left, and with it the blocks it will free. Above this the threshold doubles with the live
+    /// caches, so the scan costs O(1) per new thread, amortised.
     /// </remarks>
-    private const int DeadCacheScanMinimum = 4;
+    private const int DeadCacheScanAlwaysBelow = 32;
 
     private readonly object _cachesLock = new();
     private int _mainThreadInterleaving;
@@ -35,7 +37,7 @@ internal sealed unsafe partial class Heap
     private bool _disposed;
     private int _roundRobinNode = -1;
     private readonly List<RegisteredCache> _caches = new();
-    private int _deadCacheScanThreshold = DeadCacheScanMinimum;
+    private int _deadCacheScanThreshold = DeadCacheScanAlwaysBelow;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void* AllocSlow(nuint byteCount, bool zeroed)
@@ -310,14 +312,15 @@ internal sealed unsafe partial class Heap
         if (cache == null)
         {
             cache = owner.Add(_id);
-            SetHome(cache, NodeOfCurrentCpu());
             lock (_cachesLock)
             {
-                if (_caches.Count >= _deadCacheScanThreshold)
+                // Dead threads' caches go first, so that their shards are free to be taken.
+                if (_caches.Count < DeadCacheScanAlwaysBelow || _caches.Count >= _deadCacheScanThreshold)
                 {
                     ReleaseDeadThreadCaches();
                 }
 
+                SetHome(cache, NodeOfCurrentCpu());
                 _caches.Add(new RegisteredCache((nint)cache, Thread.CurrentThread));
             }
 
@@ -387,7 +390,6 @@ internal sealed unsafe partial class Heap
         SetHome(cache, node);
     }
 
-    // The thread draws from the region's least used shard.
     private void SetHome(ThreadCache* cache, int region)
     {
         cache->Node = region;
@@ -463,8 +465,9 @@ internal sealed unsafe partial class Heap
     // program that starts many short threads may allocate too little managed memory to collect
     // for a long time: without this, every dead thread would keep its cached blocks (up to a
     // batch of each class it used) and its cache indefinitely. A new thread gives back the caches
-    // of the threads that have exited instead; scanning only once the registered caches have
-    // doubled since the last scan keeps the cost per new thread constant. The cache structures
+    // of the threads that have exited instead (every new thread while few are registered, then only
+    // once the registered caches have doubled since the last scan, which keeps the cost per new
+    // thread constant). The cache structures
     // themselves stay with their owners, whose finalizers free them. Called under _cachesLock.
     private void ReleaseDeadThreadCaches()
     {
@@ -478,7 +481,7 @@ internal sealed unsafe partial class Heap
             }
         }
 
-        _deadCacheScanThreshold = Math.Max(DeadCacheScanMinimum, 2 * _caches.Count);
+        _deadCacheScanThreshold = Math.Max(DeadCacheScanAlwaysBelow, 2 * _caches.Count);
     }
 
     private int IndexOfCache(ThreadCache* cache)

@@ -21,6 +21,7 @@ internal sealed class NodeHeap
     private readonly int _shardShift;
     private readonly int[] _cachesPerShard;
     private int _nextShard;
+    private int _vacated = -1; // the shard a cache left last, until a new cache takes it
     private long _localFrees;
     private long _remoteFreesSent;
     private long _bigRemoteFreesReceived;
@@ -105,7 +106,12 @@ internal sealed class NodeHeap
         }
     }
 
-    /// <summary>The shard for a thread cache that starts drawing from this node: the one fewest live caches draw from.</summary>
+    /// <summary>
+    /// The shard for a thread cache that starts drawing from this node: the one fewest live caches
+    /// draw from, or the one a cache left last (its thread exited or moved away) if that has at most
+    /// one cache more. A thread that replaces one that exited (a restarted worker, larson's next
+    /// generation) then frees the blocks its predecessor left on its own shard, not a sibling's.
+    /// </summary>
     public int AcquireShard()
     {
         lock (_cachesPerShard)
@@ -121,7 +127,16 @@ internal sealed class NodeHeap
                 }
             }
 
-            _nextShard = best + 1;
+            if (_vacated >= 0 && _cachesPerShard[_vacated] <= _cachesPerShard[best] + 1)
+            {
+                best = _vacated;
+                _vacated = -1;
+            }
+            else
+            {
+                _nextShard = best + 1;
+            }
+
             _cachesPerShard[best]++;
             return best;
         }
@@ -145,6 +160,7 @@ internal sealed class NodeHeap
         {
             Debug.Assert(_cachesPerShard[index] > 0);
             _cachesPerShard[index]--;
+            _vacated = index;
         }
     }
 

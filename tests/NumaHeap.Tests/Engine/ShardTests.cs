@@ -12,7 +12,8 @@ namespace Numa.Tests.Engine;
 /// <summary>
 /// Node heaps split into shards: threads of one node draw from different shards, so no page (and so
 /// no cache line) holds blocks of two threads; a block freed by a thread of a sibling shard goes home
-/// instead of into the freeing thread's cache; and one thread can use every shard's room.
+/// instead of into the freeing thread's cache; a thread that starts after another exited takes the
+/// shard it left; and one thread can use every shard's room.
 /// </summary>
 public sealed unsafe class ShardTests
 {
@@ -92,6 +93,28 @@ public sealed unsafe class ShardTests
         // Going home to a sibling shard is not a remote free: the block never left its node.
         Assert.Equal(0, statistics.RemoteFreesSent);
         Assert.Equal(0, statistics.RemoteFreesReceived);
+    }
+
+    [Fact]
+    public void AThreadThatStartsAfterAnotherExited_TakesTheShardItLeft()
+    {
+        // The second thread's refill finds the first thread's span, with the blocks its exit gave
+        // back, only on the same shard: a sibling shard would carve a span of its own, elsewhere.
+        // (Without the hand-off, ties between unused shards go round robin: to the next shard.)
+        using Heap heap = TestHeaps.Create(shardsPerNode: 4);
+        nint first = 0;
+        nint second = 0;
+        DedicatedThread.Run(() => first = (nint)heap.Alloc(64));
+        DedicatedThread.Run(() => second = (nint)heap.Alloc(64));
+
+        Assert.Equal(first >> PageShift, second >> PageShift);
+        heap.Free((void*)first);
+        heap.Free((void*)second);
+        // The threads have exited: let their caches' finalizers finish before the heap is checked.
+        Quiescence.RunFinalizers();
+        heap.Trim();
+        heap.Validate();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
     }
 
     [Fact]
