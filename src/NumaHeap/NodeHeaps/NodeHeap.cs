@@ -21,7 +21,7 @@ internal sealed class NodeHeap
     private readonly int _shardShift;
     private readonly int[] _cachesPerShard;
     private int _nextShard;
-    private int _vacated = -1; // the shard a cache left last, until a new cache takes it
+    private readonly int[] _vacanciesPerShard; // caches that left each shard and were not replaced yet
     private long _localFrees;
     private long _remoteFreesSent;
     private long _bigRemoteFreesReceived;
@@ -36,6 +36,7 @@ internal sealed class NodeHeap
         _shardShift = BitOperations.Log2(shardSpanPages[0].Size);
         _shards = new NodeShard[shardSpanPages.Length];
         _cachesPerShard = new int[shardSpanPages.Length];
+        _vacanciesPerShard = new int[shardSpanPages.Length];
         for (int s = 0; s < _shards.Length; s++)
         {
             Debug.Assert(shardSpanPages[s].Size == shardSpanPages[0].Size && shardSpanPages[s].Start == shardSpanPages[0].Start + ((nuint)s << _shardShift));
@@ -108,29 +109,29 @@ internal sealed class NodeHeap
 
     /// <summary>
     /// The shard for a thread cache that starts drawing from this node: the one fewest live caches
-    /// draw from, or the one a cache left last (its thread exited or moved away) if that has at most
-    /// one cache more. A thread that replaces one that exited (a restarted worker, larson's next
-    /// generation) then frees the blocks its predecessor left on its own shard, not a sibling's.
+    /// draw from; among equals, one that a cache left (its thread exited or moved away), so that a
+    /// thread that replaces one that exited (a restarted worker, larson's next generation) frees the
+    /// blocks its predecessor left on its own shard, not a sibling's; otherwise the next in turn.
     /// </summary>
     public int AcquireShard()
     {
         lock (_cachesPerShard)
         {
-            // Ties go round robin, so that threads that come and go do not all land on shard 0.
+            // Round robin among equals, so that threads that come and go do not all land on shard 0.
             int best = -1;
             for (int i = 0; i < _cachesPerShard.Length; i++)
             {
                 int s = (_nextShard + i) & (_cachesPerShard.Length - 1);
-                if (best < 0 || _cachesPerShard[s] < _cachesPerShard[best])
+                if (best < 0 || _cachesPerShard[s] < _cachesPerShard[best]
+                    || (_cachesPerShard[s] == _cachesPerShard[best] && _vacanciesPerShard[s] > 0 && _vacanciesPerShard[best] == 0))
                 {
                     best = s;
                 }
             }
 
-            if (_vacated >= 0 && _cachesPerShard[_vacated] <= _cachesPerShard[best] + 1)
+            if (_vacanciesPerShard[best] > 0)
             {
-                best = _vacated;
-                _vacated = -1;
+                _vacanciesPerShard[best]--;
             }
             else
             {
@@ -160,7 +161,7 @@ internal sealed class NodeHeap
         {
             Debug.Assert(_cachesPerShard[index] > 0);
             _cachesPerShard[index]--;
-            _vacated = index;
+            _vacanciesPerShard[index]++;
         }
     }
 

@@ -13,7 +13,8 @@ namespace Numa.Tests.Engine;
 /// Node heaps split into shards: threads of one node draw from different shards, so no page (and so
 /// no cache line) holds blocks of two threads; a block freed by a thread of a sibling shard goes home
 /// instead of into the freeing thread's cache; a thread that starts after another exited takes the
-/// shard it left; and one thread can use every shard's room.
+/// shard it left, but never one that another new thread took already; and one thread can use every
+/// shard's room.
 /// </summary>
 public sealed unsafe class ShardTests
 {
@@ -23,30 +24,27 @@ public sealed unsafe class ShardTests
     public void TwoThreadsOfOneNode_NeverGetBlocksOnTheSamePage()
     {
         using Heap heap = TestHeaps.Create(shardsPerNode: 2);
-        var blocks = new[] { new List<nint>(), new List<nint>() };
-        var nodes = new[] { new List<int>(), new List<int>() };
-        using var allocated = new Barrier(2);
-        RunTogether(t =>
-        {
-            for (int i = 0; i < 3000; i++)
-            {
-                nint p = (nint)heap.Alloc(Sizes[i % Sizes.Length]);
-                nodes[t].Add(heap.GetNode((void*)p));
-                blocks[t].Add(p);
-            }
-
-            // Both threads hold their blocks (and their shards) until both are done.
-            Meet(allocated);
-            foreach (nint p in blocks[t])
-            {
-                heap.Free((void*)p);
-            }
-        });
-
-        var pagesOfFirst = new HashSet<nint>(blocks[0].Select(p => p >> PageShift));
-        Assert.DoesNotContain(blocks[1], p => pagesOfFirst.Contains(p >> PageShift));
-        Assert.All(nodes.SelectMany(n => n), node => Assert.Equal(0, node));
+        AssertTwoThreadsShareNoPage(heap);
         // The threads have exited: let their caches' finalizers finish before the heap is checked.
+        Quiescence.RunFinalizers();
+        heap.Trim();
+        heap.Validate();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    [Fact]
+    public void TwoThreadsThatReplaceTwoExitedOnes_StillShareNoPage()
+    {
+        // The test thread holds a shard too, as a program's main thread does: the two new threads must
+        // still take a shard each, not both the one that a single exited thread left.
+        using Heap heap = TestHeaps.Create(shardsPerNode: 2);
+        void* own = heap.Alloc(64);
+        for (int round = 0; round < 8; round++)
+        {
+            AssertTwoThreadsShareNoPage(heap);
+        }
+
+        heap.Free(own);
         Quiescence.RunFinalizers();
         heap.Trim();
         heap.Validate();
@@ -155,6 +153,33 @@ public sealed unsafe class ShardTests
         heap.Trim();
         heap.Validate();
         Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    // Two threads allocate at the same time and hold their blocks (and their shards) until both are done.
+    private static void AssertTwoThreadsShareNoPage(Heap heap)
+    {
+        var blocks = new[] { new List<nint>(), new List<nint>() };
+        var nodes = new[] { new List<int>(), new List<int>() };
+        using var allocated = new Barrier(2);
+        RunTogether(t =>
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                nint p = (nint)heap.Alloc(Sizes[i % Sizes.Length]);
+                nodes[t].Add(heap.GetNode((void*)p));
+                blocks[t].Add(p);
+            }
+
+            Meet(allocated);
+            foreach (nint p in blocks[t])
+            {
+                heap.Free((void*)p);
+            }
+        });
+
+        var pagesOfFirst = new HashSet<nint>(blocks[0].Select(p => p >> PageShift));
+        Assert.DoesNotContain(blocks[1], p => pagesOfFirst.Contains(p >> PageShift));
+        Assert.All(nodes.SelectMany(n => n), node => Assert.Equal(0, node));
     }
 
     // A thread that failed before the meeting point must not leave the other waiting for ever.
