@@ -467,8 +467,8 @@ internal sealed unsafe partial class Heap
     // batch of each class it used) and its cache indefinitely. A new thread gives back the caches
     // of the threads that have exited instead (every new thread while few are registered, then only
     // once the registered caches have doubled since the last scan, which keeps the cost per new
-    // thread constant). The cache structures
-    // themselves stay with their owners, whose finalizers free them. Called under _cachesLock.
+    // thread constant). The cache structures themselves stay with their owners, whose finalizers
+    // free them. Called under _cachesLock.
     private void ReleaseDeadThreadCaches()
     {
         for (int i = _caches.Count - 1; i >= 0; i--)
