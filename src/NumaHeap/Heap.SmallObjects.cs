@@ -301,7 +301,7 @@ internal sealed unsafe partial class Heap
     /// <summary>The calling thread's cache for this heap, created on first use.</summary>
     private ThreadCache* GetCache()
     {
-        ThreadCache* cache = t_cache;
+        ThreadCache* cache = CurrentThreadCache.Value;
         return cache != null && cache->HeapId == _id ? cache : GetCacheSlow();
     }
 
@@ -330,7 +330,7 @@ internal sealed unsafe partial class Heap
         // With checks on, every call takes the slow paths, where the checks are.
         if (!Checks)
         {
-            t_cache = cache;
+            CurrentThreadCache.Value = cache;
         }
 
         return cache;

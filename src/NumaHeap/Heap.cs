@@ -32,9 +32,6 @@ internal sealed unsafe partial class Heap : IDisposable
     private static Heap?[] s_heaps = new Heap?[8];
     private static int s_nextId = 1;
 
-    [ThreadStatic]
-    private static ThreadCache* t_cache;
-
     private readonly int _id;
     private readonly nuint _base;
     private readonly nuint _size;
@@ -127,10 +124,10 @@ internal sealed unsafe partial class Heap : IDisposable
     }
 
     /// <summary>NativeMemory.Alloc: a pop from the thread cache when the class has a free block.</summary>
-    public void* Alloc(nuint byteCount) => AllocWith(t_cache, byteCount);
+    public void* Alloc(nuint byteCount) => AllocWith(CurrentThreadCache.Value, byteCount);
 
     /// <summary>NativeMemory.Free: a push onto the thread cache when the block is a small block of the thread's shard.</summary>
-    public void Free(void* ptr) => FreeWith(t_cache, ptr);
+    public void Free(void* ptr) => FreeWith(CurrentThreadCache.Value, ptr);
 
     /// <summary>A handle on the calling thread's cache, for <see cref="NumaThreadAllocator"/>.</summary>
     public NumaThreadAllocator GetThreadAllocator() => new(this, Checks ? null : GetCache());

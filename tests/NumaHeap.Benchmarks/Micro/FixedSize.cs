@@ -13,6 +13,7 @@ namespace Numa.Benchmarks.Micro;
 [GenericTypeArguments(typeof(NativePeerAllocator<Jemalloc>))]
 [GenericTypeArguments(typeof(NativePeerAllocator<Tcmalloc>))]
 [GenericTypeArguments(typeof(FloorAllocator))]
+[GenericTypeArguments(typeof(ThreadStaticFloorAllocator))]
 public unsafe class FixedSize<TAlloc>
     where TAlloc : struct, IAllocator
 {

@@ -13,6 +13,8 @@ namespace Numa.Benchmarks.Micro;
 [GenericTypeArguments(typeof(NativePeerAllocator<Mimalloc>))]
 [GenericTypeArguments(typeof(NativePeerAllocator<Jemalloc>))]
 [GenericTypeArguments(typeof(NativePeerAllocator<Tcmalloc>))]
+[GenericTypeArguments(typeof(FloorAllocator))]
+[GenericTypeArguments(typeof(ThreadStaticFloorAllocator))]
 public unsafe class RandomSize<TAlloc>
     where TAlloc : struct, IAllocator
 {
