@@ -124,57 +124,19 @@ internal sealed unsafe partial class Heap : IDisposable
     }
 
     /// <summary>NativeMemory.Alloc: a pop from the thread cache when the class has a free block.</summary>
-    public void* Alloc(nuint byteCount) => AllocWith(CurrentThreadCache.Value, byteCount);
+    public void* Alloc(nuint byteCount) => AllocWith(new ThisHeap(this), CurrentThreadCache.Value, byteCount);
 
     /// <summary>NativeMemory.Free: a push onto the thread cache when the block is a small block of the thread's shard.</summary>
-    public void Free(void* ptr) => FreeWith(CurrentThreadCache.Value, ptr);
+    public void Free(void* ptr) => FreeWith(new ThisHeap(this), CurrentThreadCache.Value, ptr);
 
     /// <summary>A handle on the calling thread's cache, for <see cref="NumaThreadAllocator"/>.</summary>
     public NumaThreadAllocator GetThreadAllocator() => new(this, Checks ? null : GetCache());
 
     /// <summary><see cref="Alloc"/> with the calling thread's cache already looked up (or null: the slow path finds it).</summary>
-    public void* AllocWith(ThreadCache* cache, nuint byteCount)
-    {
-        if (byteCount <= SizeClassTable.MaxSmallSize && cache != null && cache->HeapId == _id)
-        {
-            ref FreeList list = ref cache->List(SizeClassTable.ClassOf(byteCount));
-            void* block = list.Head;
-            if (block != null)
-            {
-                list.Head = *(void**)block;
-                list.Count--;
-                return block;
-            }
-        }
-
-        return AllocSlow(byteCount, zeroed: false);
-    }
+    public void* AllocWith(ThreadCache* cache, nuint byteCount) => AllocWith(new ThisHeap(this), cache, byteCount);
 
     /// <summary><see cref="Free"/> with the calling thread's cache already looked up (or null: the slow path finds it).</summary>
-    public void FreeWith(ThreadCache* cache, void* ptr)
-    {
-        nuint offset = (nuint)ptr - _base;
-        if (offset < _size && cache != null && cache->HeapId == _id)
-        {
-            PageEntry* entry = _map + (offset >> PageShift);
-            int sizeClass = entry->SizeClass;
-            if (sizeClass != 0 && (offset >> _shardShift) == cache->ShardKey && IsBlockStart(offset, entry, sizeClass))
-            {
-                ref FreeList list = ref cache->List(sizeClass);
-                *(void**)ptr = list.Head;
-                list.Head = ptr;
-                cache->LocalFrees++;
-                if (++list.Count > list.Limit)
-                {
-                    OnListOverflow(cache, sizeClass);
-                }
-
-                return;
-            }
-        }
-
-        FreeSlow(ptr);
-    }
+    public void FreeWith(ThreadCache* cache, void* ptr) => FreeWith(new ThisHeap(this), cache, ptr);
 
     /// <summary>Releases the reservation. Only for heaps that no thread uses any more (tests).</summary>
     public void Dispose()

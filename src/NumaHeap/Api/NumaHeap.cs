@@ -22,7 +22,7 @@ public static unsafe class NumaHeap
 
     /// <summary>Allocates a block of at least <paramref name="byteCount"/> bytes, 16-byte aligned.</summary>
     /// <exception cref="OutOfMemoryException">The memory cannot be had.</exception>
-    public static void* Alloc(nuint byteCount) => Heap.Default.Alloc(byteCount);
+    public static void* Alloc(nuint byteCount) => Heap.DefaultAlloc(byteCount);
 
     /// <summary>Allocates a block of <paramref name="elementCount"/> * <paramref name="elementSize"/> bytes, 16-byte aligned.</summary>
     /// <exception cref="OutOfMemoryException">The product overflows or the memory cannot be had.</exception>
@@ -44,7 +44,7 @@ public static unsafe class NumaHeap
     /// <summary>Frees a block; null does nothing.</summary>
     /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a block of this heap, or points inside one.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="ptr"/> was already freed.</exception>
-    public static void Free(void* ptr) => Heap.Default.Free(ptr);
+    public static void Free(void* ptr) => Heap.DefaultFree(ptr);
 
     /// <summary>Allocates a block of at least <paramref name="byteCount"/> bytes aligned to <paramref name="alignment"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="alignment"/> is not a power of two.</exception>
