@@ -11,9 +11,9 @@ namespace Numa;
 /// instance (tests' heaps, <see cref="NumaThreadAllocator"/>) they are field loads; for the
 /// process-wide heap behind <see cref="NumaHeap"/> they are static readonly fields, which tier-1
 /// code reads as constants, so a caller's loop keeps no heap object in a register and loads none
-/// of its fields (BDN ShortRun, interleaved: alloc/free pair of 64 B 2.0 → 1.77 ns, 256 B 1.97–2.4
-/// → 1.74–1.85, 100 random sizes to 1 KiB 3.4–3.7 → 3.1–3.2). Aggressive inlining: without it the
-/// JIT left the process-wide Free out of its callers' loops.
+/// of its fields (BDN ShortRun, interleaved runs, best of two: alloc/free pair of 64 B 1.87 → 1.80 ns,
+/// 256 B 1.95 → 1.67, 100 random sizes to 1 KiB 3.36 → 3.16). Aggressive inlining: without it the
+/// JIT left the process-wide Free out of its callers' loops, and they were slower than before.
 /// </content>
 internal sealed unsafe partial class Heap
 {
