@@ -104,14 +104,13 @@ internal sealed unsafe partial class Heap
     /// <summary>The process-wide heap: copies of its fields that tier-1 code reads as constants.</summary>
     private readonly struct DefaultHeap : IHeapView
     {
-        private static readonly Heap s_heap = Default;
-        private static readonly int s_id = s_heap._id;
-        private static readonly nuint s_base = s_heap._base;
-        private static readonly nuint s_size = s_heap._size;
-        private static readonly PageEntry* s_map = s_heap._map;
-        private static readonly int s_shardShift = s_heap._shardShift;
+        private static readonly int s_id = Default._id;
+        private static readonly nuint s_base = Default._base;
+        private static readonly nuint s_size = Default._size;
+        private static readonly PageEntry* s_map = Default._map;
+        private static readonly int s_shardShift = Default._shardShift;
 
-        public Heap Heap => s_heap;
+        public Heap Heap => Default;
 
         public int Id => s_id;
 

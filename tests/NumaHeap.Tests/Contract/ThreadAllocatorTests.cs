@@ -66,10 +66,7 @@ public sealed unsafe class ThreadAllocatorTests
             });
         }
 
-        Quiescence.RunFinalizers();
-        heap.Trim();
-        heap.Validate();
-        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+        Quiescence.AssertSettled(heap);
         Assert.Equal(1, heap.GetStatistics().Nodes[1].RemoteFreesReceived);
     }
 

@@ -86,10 +86,6 @@ public sealed unsafe class RemoteCollectionTests
 
         Assert.Equal(Blocks, verified);
         Assert.True(collections > 10, $"only {collections} collections ran alongside the frees");
-        // The threads have exited: let their caches' finalizers finish before the heap is checked.
-        Quiescence.RunFinalizers();
-        heap.Trim();
-        heap.Validate();
-        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+        Quiescence.AssertSettled(heap);
     }
 }

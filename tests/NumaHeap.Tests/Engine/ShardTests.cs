@@ -25,11 +25,7 @@ public sealed unsafe class ShardTests
     {
         using Heap heap = TestHeaps.Create(shardsPerNode: 2);
         AssertTwoThreadsShareNoPage(heap);
-        // The threads have exited: let their caches' finalizers finish before the heap is checked.
-        Quiescence.RunFinalizers();
-        heap.Trim();
-        heap.Validate();
-        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+        Quiescence.AssertSettled(heap);
     }
 
     [Fact]
@@ -45,10 +41,7 @@ public sealed unsafe class ShardTests
         }
 
         heap.Free(own);
-        Quiescence.RunFinalizers();
-        heap.Trim();
-        heap.Validate();
-        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+        Quiescence.AssertSettled(heap);
     }
 
     [Fact]
@@ -81,12 +74,8 @@ public sealed unsafe class ShardTests
         });
 
         Assert.NotEqual(given >> 6, reused >> 6);
-        // The threads have exited: let their caches' finalizers finish before the heap is checked.
-        Quiescence.RunFinalizers();
-        heap.Trim();
-        heap.Validate();
+        Quiescence.AssertSettled(heap);
         NumaHeapStatistics statistics = heap.GetStatistics();
-        Assert.Equal(0, statistics.LiveBytes);
 
         // Going home to a sibling shard is not a remote free: the block never left its node.
         Assert.Equal(0, statistics.RemoteFreesSent);
@@ -108,11 +97,7 @@ public sealed unsafe class ShardTests
         Assert.Equal(first >> PageShift, second >> PageShift);
         heap.Free((void*)first);
         heap.Free((void*)second);
-        // The threads have exited: let their caches' finalizers finish before the heap is checked.
-        Quiescence.RunFinalizers();
-        heap.Trim();
-        heap.Validate();
-        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+        Quiescence.AssertSettled(heap);
     }
 
     [Fact]
@@ -148,11 +133,7 @@ public sealed unsafe class ShardTests
         Assert.NotNull(refusal);
         Assert.Contains("no room left for a span", refusal.Message, StringComparison.Ordinal);
         Assert.True((long)blocks.Count * (long)BlockSize > 200L << 20, $"only {blocks.Count} blocks of {BlockSize} bytes before running out");
-        // The threads have exited: let their caches' finalizers finish before the heap is checked.
-        Quiescence.RunFinalizers();
-        heap.Trim();
-        heap.Validate();
-        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+        Quiescence.AssertSettled(heap);
     }
 
     // Two threads allocate at the same time and hold their blocks (and their shards) until both are done.

@@ -479,10 +479,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
     // Every block is freed and every thread has exited: nothing is live and every invariant holds.
     private static void Settle(Heap heap)
     {
-        Quiescence.RunFinalizers();
-        heap.Trim();
-        heap.Validate();
-        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+        Quiescence.AssertSettled(heap);
         Assert.Equal(heap.GetStatistics().RemoteFreesSent, heap.GetStatistics().RemoteFreesReceived);
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using Xunit;
 
 namespace Numa.Tests.Stress;
 
@@ -16,5 +17,17 @@ internal static class Quiescence
             GC.Collect();
             GC.WaitForPendingFinalizers();
         }
+    }
+
+    /// <summary>
+    /// The end state of a test whose threads have exited and whose blocks are all freed: once the
+    /// dead threads' caches are back and the heap is trimmed, every invariant holds and nothing is live.
+    /// </summary>
+    public static void AssertSettled(Heap heap)
+    {
+        RunFinalizers();
+        heap.Trim();
+        heap.Validate();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
     }
 }

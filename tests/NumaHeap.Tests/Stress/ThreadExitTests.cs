@@ -78,10 +78,7 @@ public sealed unsafe class ThreadExitTests(ITestOutputHelper output)
         Assert.True(afterAll.ThreadCaches <= 64, $"{afterAll.ThreadCaches} thread caches after {totalThreads} threads, {afterThousand.ThreadCaches} after 1,000");
         Assert.True(afterAll.CommittedBytes <= (2 * afterThousand.CommittedBytes) + (4 << 20), $"committed {afterAll.CommittedBytes} bytes after {totalThreads} threads, {afterThousand.CommittedBytes} after 1,000");
 
-        Quiescence.RunFinalizers();
-        heap.Trim();
-        heap.Validate();
-        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+        Quiescence.AssertSettled(heap);
     }
 
     // One short life: allocate a few blocks of several classes, free some, leave some for a later
