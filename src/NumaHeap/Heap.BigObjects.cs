@@ -82,7 +82,7 @@ internal sealed unsafe partial class Heap
     // The region the calling thread allocates from; never creates a cache.
     private int CurrentRegion()
     {
-        ThreadCache* cache = CurrentThreadCache.Value;
+        ThreadCache* cache = CacheSlot;
         if (cache == null || cache->HeapId != _id)
         {
             cache = Checks ? ThreadCacheOwner.Current.Find(_id) : null;

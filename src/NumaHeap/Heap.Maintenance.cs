@@ -32,7 +32,7 @@ internal sealed unsafe partial class Heap
     /// <summary>NumaHeap.Trim: the calling thread's cache, every pending remote free and every transfer batch go back, then every free page goes to the OS.</summary>
     public void Trim()
     {
-        ThreadCache* cache = CurrentThreadCache.Value;
+        ThreadCache* cache = CacheSlot;
         if (cache == null || cache->HeapId != _id)
         {
             cache = ThreadCacheOwner.Current.Find(_id);

@@ -298,10 +298,14 @@ internal sealed unsafe partial class Heap
         }
     }
 
+    // The thread-local slot of the calling thread's cache: the process-wide heap has a slot of its
+    // own, so that the fast paths behind NumaHeap need not check whose cache they found there.
+    private ref ThreadCache* CacheSlot => ref _processWide ? ref CurrentThreadCache.ProcessWide : ref CurrentThreadCache.Value;
+
     /// <summary>The calling thread's cache for this heap, created on first use.</summary>
     private ThreadCache* GetCache()
     {
-        ThreadCache* cache = CurrentThreadCache.Value;
+        ThreadCache* cache = CacheSlot;
         return cache != null && cache->HeapId == _id ? cache : GetCacheSlow();
     }
 
@@ -330,7 +334,7 @@ internal sealed unsafe partial class Heap
         // With checks on, every call takes the slow paths, where the checks are.
         if (!Checks)
         {
-            CurrentThreadCache.Value = cache;
+            CacheSlot = cache;
         }
 
         return cache;

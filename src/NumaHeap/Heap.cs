@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -43,9 +44,16 @@ internal sealed unsafe partial class Heap : IDisposable
     private readonly NodeHeap[] _regions;
     private readonly int _nodeCount;
     private readonly OsMemory _os;
+    private readonly bool _processWide;
 
     public Heap(HeapOptions options)
+        : this(options, processWide: false)
     {
+    }
+
+    private Heap(HeapOptions options, bool processWide)
+    {
+        _processWide = processWide;
         Options = options;
         _os = options.Os;
         Checks = options.Checks;
@@ -124,10 +132,10 @@ internal sealed unsafe partial class Heap : IDisposable
     }
 
     /// <summary>NativeMemory.Alloc: a pop from the thread cache when the class has a free block.</summary>
-    public void* Alloc(nuint byteCount) => AllocWith(new ThisHeap(this), CurrentThreadCache.Value, byteCount);
+    public void* Alloc(nuint byteCount) => AllocWith(new ThisHeap(this), CacheSlot, byteCount);
 
     /// <summary>NativeMemory.Free: a push onto the thread cache when the block is a small block of the thread's shard.</summary>
-    public void Free(void* ptr) => FreeWith(new ThisHeap(this), CurrentThreadCache.Value, ptr);
+    public void Free(void* ptr) => FreeWith(new ThisHeap(this), CacheSlot, ptr);
 
     /// <summary>A handle on the calling thread's cache, for <see cref="NumaThreadAllocator"/>.</summary>
     public NumaThreadAllocator GetThreadAllocator() => new(this, Checks ? null : GetCache());
@@ -141,6 +149,8 @@ internal sealed unsafe partial class Heap : IDisposable
     /// <summary>Releases the reservation. Only for heaps that no thread uses any more (tests).</summary>
     public void Dispose()
     {
+        // The process-wide heap's fast paths trust any cache in its thread-local slot to be live.
+        Debug.Assert(!_processWide, "the process-wide heap lives as long as the process");
         using (var timerDone = new ManualResetEvent(false))
         {
             if (_maintenance.Dispose(timerDone))
@@ -172,7 +182,7 @@ internal sealed unsafe partial class Heap : IDisposable
         _os.Release((void*)_base, _size);
     }
 
-    // True when the offset is the first byte of a block of the span page's class.
+    // True when the offset is the first byte of a block of the span page's class; never for class 0.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsBlockStart(nuint offset, PageEntry* entry, int sizeClass) =>
         SizeClassTable.Get(sizeClass).IsBlockOffset((offset & PageMask) + ((nuint)entry->Aux << PageShift));
@@ -197,7 +207,7 @@ internal sealed unsafe partial class Heap : IDisposable
     // The process-wide heap publishes its "NumaHeap" meter as it is created, so that metrics tools see it with no code.
     private static Heap CreateDefault()
     {
-        var heap = new Heap(HeapOptions.FromEnvironment());
+        var heap = new Heap(HeapOptions.FromEnvironment(), processWide: true);
         NumaHeapMetrics.PublishDefault(heap);
         return heap;
     }

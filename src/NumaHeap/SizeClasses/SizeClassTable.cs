@@ -43,11 +43,14 @@ internal static class SizeClassTable
             : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s_largeLookup), (nint)((size + 127) >> 7));
     }
 
-    /// <summary>The geometry of class <paramref name="sizeClass"/> (1 .. <see cref="ClassCount"/> - 1).</summary>
+    /// <summary>
+    /// The geometry of class <paramref name="sizeClass"/> (1 .. <see cref="ClassCount"/> - 1); class 0,
+    /// the class of pages that hold no small blocks, is all zeros, and its block-start test always fails.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ref readonly SizeClassInfo Get(int sizeClass)
     {
-        Debug.Assert((uint)sizeClass < ClassCount && sizeClass != 0);
+        Debug.Assert((uint)sizeClass < ClassCount);
         return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s_classes), sizeClass);
     }
 
@@ -152,6 +155,9 @@ internal static class SizeClassTable
         ulong reciprocal = ((1UL << SizeClassInfo.ReciprocalShift) + size - 1) / size;
         uint capacity = (uint)((ulong)pages * PageMapLayout.PageSize / size);
         ulong divisibilityMagic = (ulong.MaxValue / size) + 1;
-        return new SizeClassInfo(size, pages, capacity, batch, maxCached, alignment, reciprocal, divisibilityMagic, capacity * size);
+        ulong excess = unchecked(size * divisibilityMagic);
+        Debug.Assert(excess != 0 || (ulong)capacity * size == (ulong)pages * PageMapLayout.PageSize, "a power-of-two class whose span has a tail");
+        ulong blockStartLimit = ((capacity - 1) * excess) + 1;
+        return new SizeClassInfo(size, pages, capacity, batch, maxCached, alignment, reciprocal, divisibilityMagic, blockStartLimit);
     }
 }

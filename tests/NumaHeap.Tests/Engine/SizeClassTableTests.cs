@@ -39,4 +39,16 @@ public sealed class SizeClassTableTests
             }
         }
     }
+
+    [Fact]
+    public void IsBlockOffset_OfClass0_IsNeverTrue()
+    {
+        // Free's fast path tests the page's class without asking first whether the page holds small
+        // blocks at all: class 0 (free runs, big blocks) must turn every offset away.
+        SizeClassInfo none = SizeClassTable.Get(0);
+        for (nuint offset = 0; offset < 4 * PageMapLayout.PageSize; offset++)
+        {
+            Assert.False(none.IsBlockOffset(offset), $"offset {offset} passed as a block start of class 0");
+        }
+    }
 }

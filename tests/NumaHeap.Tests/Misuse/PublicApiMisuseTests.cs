@@ -1,12 +1,14 @@
 using System;
 using System.Runtime.InteropServices;
+using Numa.Tests.Engine;
 using Xunit;
 
 namespace Numa.Tests.Misuse;
 
 /// <summary>
-/// The static API has a fast path of its own (the process-wide heap's geometry as constants): it
-/// rejects what a heap instance rejects, naming the pointer, and leaves the blocks around intact.
+/// The static API has a fast path of its own (the process-wide heap's geometry as constants, its
+/// thread caches in a thread-local slot of their own): it rejects what a heap instance rejects,
+/// naming the pointer, leaves the blocks around intact, and never takes another heap's cache for its own.
 /// </summary>
 public sealed unsafe class PublicApiMisuseTests
 {
@@ -36,5 +38,30 @@ public sealed unsafe class PublicApiMisuseTests
             NumaHeap.Free(block);
             NumaHeap.Free(neighbour);
         }
+    }
+
+    [Fact]
+    public void NumaHeapAndAHeapInstanceUsedInTurnOnOneThread_NeverHandOutEachOthersBlocks()
+    {
+        using Heap heap = TestHeaps.Create();
+        for (int round = 0; round < 100; round++)
+        {
+            // Each free leaves a block on its heap's thread-cache list of the 64-byte class; the
+            // next allocation of each pops from its own heap's list, never from the other's.
+            void* instanceBlock = heap.Alloc(64);
+            void* staticBlock = NumaHeap.Alloc(64);
+            heap.Free(instanceBlock);
+            NumaHeap.Free(staticBlock);
+            var fromStatic = (byte*)NumaHeap.Alloc(64);
+            var fromInstance = (byte*)heap.Alloc(64);
+            MisuseAssert.Throws<ArgumentException>(() => heap.Free(fromStatic), fromStatic, "foreign pointer");
+            MisuseAssert.Throws<ArgumentException>(() => NumaHeap.Free(fromInstance), fromInstance, "foreign pointer");
+            NumaHeap.Free(fromStatic);
+            heap.Free(fromInstance);
+        }
+
+        heap.Trim();
+        heap.Validate();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
     }
 }
