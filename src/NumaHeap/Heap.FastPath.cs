@@ -57,14 +57,14 @@ internal sealed unsafe partial class Heap
         where THeap : struct, IHeapView
     {
         // The shard test also turns away every pointer outside the heap: shifted, their offset names
-        // no shard. Class 0 (a page that holds no small blocks) has no block starts.
+        // no shard. The list of class 0 (a page that holds no small blocks) accepts no block start.
         nuint offset = (nuint)ptr - heap.Base;
         if (heap.Owns(cache) && (offset >> heap.ShardShift) == cache->ShardKey)
         {
             PageEntry* entry = heap.Map + (offset >> PageShift);
             int sizeClass = entry->SizeClass;
             ref FreeList list = ref cache->List(sizeClass);
-            if (IsBlockStart(offset, entry, sizeClass) && list.Count < list.Limit)
+            if (list.BlockStart.Holds(SpanOffset(offset, entry)) && list.Count < list.Limit)
             {
                 *(void**)ptr = list.Head;
                 list.Head = ptr;

@@ -154,10 +154,7 @@ internal static class SizeClassTable
         uint alignment = Math.Min(size & (0u - size), (uint)PageMapLayout.PageSize);
         ulong reciprocal = ((1UL << SizeClassInfo.ReciprocalShift) + size - 1) / size;
         uint capacity = (uint)((ulong)pages * PageMapLayout.PageSize / size);
-        ulong divisibilityMagic = (ulong.MaxValue / size) + 1;
-        ulong excess = unchecked(size * divisibilityMagic);
-        Debug.Assert(excess != 0 || (ulong)capacity * size == (ulong)pages * PageMapLayout.PageSize, "a power-of-two class whose span has a tail");
-        ulong blockStartLimit = ((capacity - 1) * excess) + 1;
-        return new SizeClassInfo(size, pages, capacity, batch, maxCached, alignment, reciprocal, divisibilityMagic, blockStartLimit);
+        Debug.Assert(!BitOperations.IsPow2(size) || (ulong)capacity * size == (ulong)pages * PageMapLayout.PageSize, "the block-start test needs power-of-two classes to fill their spans");
+        return new SizeClassInfo(size, pages, capacity, batch, maxCached, alignment, reciprocal, BlockStartTest.For(size, capacity));
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using Numa.SizeClasses;
 
 namespace Numa.ThreadCaches;
 
@@ -43,6 +44,11 @@ internal sealed unsafe class ThreadCacheOwner
         var cache = (ThreadCache*)NativeMemory.AllocZeroed((nuint)sizeof(ThreadCache));
         cache->HeapId = heapId;
         cache->BoundNode = -1;
+        for (int sizeClass = 1; sizeClass < SizeClassTable.ClassCount; sizeClass++)
+        {
+            cache->List(sizeClass).BlockStart = SizeClassTable.Get(sizeClass).BlockStart;
+        }
+
         if (_count == _caches.Length)
         {
             Array.Resize(ref _caches, _count * 2);
