@@ -185,7 +185,7 @@ internal sealed unsafe partial class Heap : IDisposable
     // True when the offset is the first byte of a block of the span page's class; never for class 0.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsBlockStart(nuint offset, PageEntry* entry, int sizeClass) =>
-        SizeClassTable.Get(sizeClass).IsBlockOffset(SpanOffset(offset, entry));
+        SizeClassTable.Get(sizeClass).BlockStart.Holds(SpanOffset(offset, entry));
 
     // The offset's distance from the start of the span that holds it (entry: the offset's page, a span page).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

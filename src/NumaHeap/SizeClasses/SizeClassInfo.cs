@@ -17,10 +17,6 @@ internal readonly record struct SizeClassInfo(uint Size, uint SpanPages, uint Sp
     /// <summary>Exact for offsets below 2^40 / Size, far beyond the largest span.</summary>
     public const int ReciprocalShift = 40;
 
-    /// <summary>True when byte <paramref name="offset"/> of a span is the first byte of one of its blocks.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool IsBlockOffset(nuint offset) => BlockStart.Holds(offset);
-
     /// <summary>The index of the block holding byte <paramref name="offset"/> of a span.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint BlockIndex(nuint offset)

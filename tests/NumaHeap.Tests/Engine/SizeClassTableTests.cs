@@ -22,7 +22,7 @@ public sealed class SizeClassTableTests
     }
 
     [Fact]
-    public void IsBlockOffset_IsTrueExactlyAtBlockStarts_ForEveryOffsetOfEverySpan()
+    public void BlockStart_IsTrueExactlyAtBlockStarts_ForEveryOffsetOfEverySpan()
     {
         // Exhaustive: every class, every byte offset of its span (the multiplication trick must agree with %).
         for (int sizeClass = 1; sizeClass < SizeClassTable.ClassCount; sizeClass++)
@@ -32,7 +32,7 @@ public sealed class SizeClassTableTests
             for (nuint offset = 0; offset < spanBytes; offset++)
             {
                 bool expected = offset % info.Size == 0 && offset / info.Size < info.SpanCapacity;
-                if (info.IsBlockOffset(offset) != expected)
+                if (info.BlockStart.Holds(offset) != expected)
                 {
                     Assert.Fail($"class {sizeClass} ({info.Size} bytes): offset {offset} says {!expected}, should say {expected}");
                 }
@@ -41,14 +41,14 @@ public sealed class SizeClassTableTests
     }
 
     [Fact]
-    public void IsBlockOffset_OfClass0_IsNeverTrue()
+    public void BlockStart_OfClass0_IsNeverTrue()
     {
         // Free's fast path tests the page's class without asking first whether the page holds small
         // blocks at all: class 0 (free runs, big blocks) must turn every offset away.
         SizeClassInfo none = SizeClassTable.Get(0);
         for (nuint offset = 0; offset < 4 * PageMapLayout.PageSize; offset++)
         {
-            Assert.False(none.IsBlockOffset(offset), $"offset {offset} passed as a block start of class 0");
+            Assert.False(none.BlockStart.Holds(offset), $"offset {offset} passed as a block start of class 0");
         }
     }
 }
