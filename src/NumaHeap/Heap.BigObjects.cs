@@ -55,6 +55,10 @@ internal sealed unsafe partial class Heap
             _regions[region].CountBigRemoteFree();
             _regions[current].AddThreadCounters(localFrees: 0, remoteFreesSent: 1);
         }
+        else
+        {
+            _regions[region].AddThreadCounters(localFrees: 1, remoteFreesSent: 0);
+        }
 
         ScheduleMaintenance();
     }

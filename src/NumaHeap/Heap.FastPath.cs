@@ -19,12 +19,12 @@ namespace Numa;
 /// allocations only once the heap-id test was gone and the slow paths were static methods, which is
 /// why the process-wide heap's cache has a thread-local slot of its own and its slow paths are
 /// static; Free, shorter for it, sends a full list to its slow path rather than calling the overflow
-/// from here, and its block-start test is one multiplication and one comparison. BDN ShortRun, interleaved runs, best of two: 100
-/// random sizes to 1 KiB allocated then freed 3.18 → 2.39 ns per call (LIFO), 3.19 → 2.33 (FIFO);
-/// alloc/free pair of 16 B 2.03 → 1.72, 256 B 1.76 → 1.52. The JIT now hoists the lookup out of a
-/// loop of allocations; a loop of frees still pays it (in experiments it was hoisted only from a Free
-/// without the shard test; adding back any test of the shifted offset, even against a constant,
-/// stopped it).
+/// from here, and its block-start test is one multiplication and one comparison. BDN ShortRun,
+/// interleaved runs, best of two: 100 random sizes to 1 KiB allocated then freed 3.18 → 2.39 ns per
+/// call (LIFO), 3.19 → 2.33 (FIFO); alloc/free pair of 16 B 2.03 → 1.72, 256 B 1.76 → 1.52. Out of a
+/// loop of frees the JIT hoisted the lookup only once Free wrote one field of the list instead of a
+/// count and a statistic (see <see cref="FreeList"/>); the block-start test also lost its page-index
+/// arithmetic (see <see cref="PageEntry.Aux"/>).
 /// </remarks>
 internal sealed unsafe partial class Heap
 {
@@ -45,7 +45,7 @@ internal sealed unsafe partial class Heap
             if (block != null)
             {
                 list.Head = *(void**)block;
-                list.Count--;
+                list.OnTaken();
                 return block;
             }
         }
@@ -65,12 +65,11 @@ internal sealed unsafe partial class Heap
             PageEntry* entry = heap.Map + (offset >> PageShift);
             int sizeClass = entry->SizeClass;
             ref FreeList list = ref cache->List(sizeClass);
-            if (list.BlockStart.Holds(SpanOffset(offset, entry)) && list.Count < list.Limit)
+            if (list.BlockStart.Holds(SpanOffset(offset, entry)) && list.Room > 0)
             {
                 *(void**)ptr = list.Head;
                 list.Head = ptr;
-                list.Count++;
-                cache->LocalFrees++;
+                list.Frees++;
                 return;
             }
         }

@@ -73,7 +73,7 @@ internal sealed unsafe partial class Heap
         void* block = list.Head;
 
         list.Head = *(void**)block;
-        list.Count--;
+        list.OnTaken();
         if (Checks)
         {
             OnCheckedAlloc(block, byteCount);
@@ -134,8 +134,8 @@ internal sealed unsafe partial class Heap
         ref FreeList list = ref cache->List(sizeClass);
         *(void**)ptr = list.Head;
         list.Head = ptr;
-        cache->LocalFrees++;
-        if (++list.Count > list.Limit)
+        list.Frees++;
+        if (list.Room < 0)
         {
             OnListOverflow(cache, sizeClass);
         }
@@ -206,7 +206,7 @@ internal sealed unsafe partial class Heap
         // a whole batch, so a short-lived thread does not carve a batch of every class it touches;
         // a class that keeps missing earns a longer list, up to its cap.
         int fetch = list.Limit == 0 ? Math.Max(1, info.Batch / 8) : Math.Min(info.Batch, (int)list.Limit);
-        list.Limit = (ushort)Math.Min(info.MaxCached, list.Limit + fetch);
+        list.SetLimit(Math.Min(info.MaxCached, list.Limit + fetch));
         list.Activity++;
         int shard = cache->Shard;
         int taken = _regions[cache->Node].TakeBlocks(ref shard, sizeClass, fetch, wholeBatch: true, out void* chain);
@@ -220,10 +220,10 @@ internal sealed unsafe partial class Heap
         }
 
         list.Head = chain;
-        list.Count = taken;
+        list.SetCount(taken);
 
         // A whole transfer batch may come back for a smaller request: keep it without flushing.
-        list.Limit = Math.Max(list.Limit, (ushort)list.Count);
+        list.SetLimit(Math.Max(list.Limit, taken));
         OnSlowEvent(cache);
     }
 
@@ -236,14 +236,15 @@ internal sealed unsafe partial class Heap
         if (list.Limit == 0)
         {
             // The class's first use on this thread is a free: give it a list before flushing.
-            list.Limit = (ushort)info.Batch;
-            if (list.Count <= list.Limit)
+            list.SetLimit(info.Batch);
+            if (list.Room >= 0)
             {
                 return;
             }
         }
 
         ReleaseFromList(cache, sizeClass, info.Batch);
+        Debug.Assert(list.Room >= 0, "a batch flushed from a list one over its limit leaves it within it");
         OnSlowEvent(cache);
     }
 
@@ -271,7 +272,7 @@ internal sealed unsafe partial class Heap
 
         list.Head = *(void**)last;
         *(void**)last = null;
-        list.Count -= count;
+        list.OnTaken(count);
         HomeShard(cache).Class(sizeClass).InsertRange(head, count, remote: false);
     }
 
@@ -291,7 +292,7 @@ internal sealed unsafe partial class Heap
             if (list.Activity == 0 && list.Count > 0)
             {
                 ReleaseFromList(cache, c, (list.Count + 1) / 2);
-                list.Limit = (ushort)Math.Max(SizeClassTable.Get(c).Batch, list.Limit / 2);
+                list.SetLimit(Math.Max(SizeClassTable.Get(c).Batch, list.Limit / 2));
             }
 
             list.Activity = 0;
@@ -387,11 +388,35 @@ internal sealed unsafe partial class Heap
         // Chains go home first: each is counted as a remote free or not by the node it was freed on.
         CollectRemote(cache);
         FlushLists(cache);
-        _regions[cache->Node].AddThreadCounters(cache->LocalFrees, cache->RemoteFreesSent);
-        cache->LocalFrees = 0;
+        _regions[cache->Node].AddThreadCounters(TakeLocalFrees(cache), cache->RemoteFreesSent);
         cache->RemoteFreesSent = 0;
         _regions[cache->Node].ReleaseShard(cache->Shard);
         SetHome(cache, node);
+    }
+
+    // The local frees a cache has counted (its lists' and its own counter) and not yet folded into its node.
+    private static long LocalFreesOf(ThreadCache* cache)
+    {
+        long frees = cache->LocalFrees;
+        for (int c = 1; c < SizeClassTable.ClassCount; c++)
+        {
+            frees += (long)cache->List(c).Frees;
+        }
+
+        return frees;
+    }
+
+    // LocalFreesOf, restarting every counter from zero.
+    private static long TakeLocalFrees(ThreadCache* cache)
+    {
+        long frees = cache->LocalFrees;
+        cache->LocalFrees = 0;
+        for (int c = 1; c < SizeClassTable.ClassCount; c++)
+        {
+            frees += (long)cache->List(c).TakeFrees();
+        }
+
+        return frees;
     }
 
     private void SetHome(ThreadCache* cache, int region)
@@ -515,7 +540,7 @@ internal sealed unsafe partial class Heap
         {
             CollectRemote(cache);
             FlushDeadThreadLists(cache);
-            _regions[cache->Node].AddThreadCounters(cache->LocalFrees, cache->RemoteFreesSent);
+            _regions[cache->Node].AddThreadCounters(TakeLocalFrees(cache), cache->RemoteFreesSent);
         }
         finally
         {
@@ -583,7 +608,7 @@ internal sealed unsafe partial class Heap
             {
                 SizeClass = span->SizeClass,
                 Kind = PageKind.Small,
-                Aux = i,
+                Aux = (uint)(span->Start - _base),
                 Value = (nuint)span,
             };
         }
@@ -611,7 +636,7 @@ internal sealed unsafe partial class Heap
         if (!IsFreeBlockOf(block, region, sizeClass))
         {
             list.Head = null;
-            list.Count = 0;
+            list.SetCount(0);
             ThrowHelper.ThrowCorruption(block, $"the thread cache's free list of class {sizeClass} links to a pointer that is not a free block of that class (a write after free)");
         }
 
@@ -619,7 +644,7 @@ internal sealed unsafe partial class Heap
         if (next != null && !IsFreeBlockOf(next, region, sizeClass))
         {
             *(void**)block = null;
-            list.Count = 1;
+            list.SetCount(1);
             ThrowHelper.ThrowCorruption(block, $"the free block's link 0x{(nint)next:X} is not a free block of class {sizeClass} (a write after free)");
         }
     }
@@ -637,7 +662,7 @@ internal sealed unsafe partial class Heap
             if (i < list.Count ? !IsFreeBlockOf(next, region, sizeClass) : next != null)
             {
                 *(void**)block = null;
-                list.Count = i;
+                list.SetCount(i);
                 ThrowHelper.ThrowCorruption(block, $"the free block's link 0x{(nint)next:X} is not a free block of class {sizeClass} (a write after free)");
             }
 
@@ -751,7 +776,7 @@ internal sealed unsafe partial class Heap
         for (nuint i = 0; i < pages; i++)
         {
             ref PageEntry entry = ref EntryOf(start + (i << PageShift));
-            if (entry.Kind != PageKind.Small || entry.Value != (nuint)span || entry.Aux != i || entry.SizeClass != span->SizeClass)
+            if (entry.Kind != PageKind.Small || entry.Value != (nuint)span || entry.Aux != (uint)(start - _base) || entry.SizeClass != span->SizeClass)
             {
                 throw new InvalidOperationException($"Heap corruption: page {i} of the span at 0x{start:X} does not point back to its span.");
             }

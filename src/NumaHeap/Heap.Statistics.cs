@@ -26,7 +26,7 @@ internal sealed unsafe partial class Heap
             {
                 ThreadCache* cache = registered.Cache;
                 int node = cache->Node;
-                localFrees[node] += cache->LocalFrees;
+                localFrees[node] += LocalFreesOf(cache);
                 remoteSent[node] += cache->RemoteFreesSent;
                 for (int c = 1; c < SizeClassTable.ClassCount; c++)
                 {

@@ -187,9 +187,10 @@ internal sealed unsafe partial class Heap : IDisposable
     private static bool IsBlockStart(nuint offset, PageEntry* entry, int sizeClass) =>
         SizeClassTable.Get(sizeClass).BlockStart.Holds(SpanOffset(offset, entry));
 
-    // The offset's distance from the start of the span that holds it (entry: the offset's page, a span page).
+    // The offset's distance from the start of the span that holds it (entry: the offset's page, a span
+    // page, whose Aux is the low 32 bits of the span's offset), exact in 32 bits since spans are smaller.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint SpanOffset(nuint offset, PageEntry* entry) => (offset & PageMask) + ((nuint)entry->Aux << PageShift);
+    private static nuint SpanOffset(nuint offset, PageEntry* entry) => (uint)offset - entry->Aux;
 
     private static int Register(Heap heap)
     {

@@ -364,7 +364,7 @@ internal sealed unsafe class PageHeap
                         previousFree = false;
                         break;
                     case PageKind.Small:
-                        Check(entry.Aux == 0, page, "span does not start at its first page");
+                        Check(((SmallSpan*)entry.Value)->Start == page, page, "span does not start at its first page");
                         pages = ((SmallSpan*)entry.Value)->Pages;
                         validateSpan(page, pages);
                         spans += pages << PageShift;

@@ -42,7 +42,10 @@ internal unsafe struct ThreadCache
     /// <summary>Slow-path events since the last scavenge.</summary>
     public uint SlowEvents;
 
-    /// <summary>Frees of the thread's own node's blocks since the counter was last folded into the node.</summary>
+    /// <summary>
+    /// Frees of the thread's own node's blocks that went to another shard since the counter was last
+    /// folded into the node; each list counts the frees it took (<see cref="FreeList.Frees"/>).
+    /// </summary>
     public long LocalFrees;
 
     /// <summary>Frees of other nodes' blocks since the counter was last folded into the node.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using Numa.Tests.Stress;
 using Xunit;
 
 namespace Numa.Tests.Engine;
@@ -40,6 +41,53 @@ public sealed unsafe class HeapBasicsTests
         heap.Trim();
         heap.Validate();
         Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    /// <summary>
+    /// Every free of a thread's own blocks counts once as a local free: those its lists take on the fast
+    /// path, those that overflow a list to the node heap and those of big blocks; while the thread lives
+    /// (read from its cache) and after it exited and its cache was folded into the node.
+    /// </summary>
+    [Fact]
+    public void LocalFrees_CountEveryFreeOfTheThreadsOwnBlocksOnce_BeforeAndAfterItsCacheIsFolded()
+    {
+        using Heap heap = TestHeaps.Create();
+        const int Small = 5000;
+        const int Big = 20;
+        long countedWhileAlive = -1;
+        var worker = new TestThread(() =>
+        {
+            // Seven classes, more blocks of each than a thread cache keeps: most frees stay in the
+            // lists, the rest overflow to the node heap.
+            var blocks = new List<nint>();
+            for (int i = 0; i < Small; i++)
+            {
+                blocks.Add((nint)heap.Alloc((nuint)(16 + (i % 7 * 100))));
+            }
+
+            for (int i = 0; i < Big; i++)
+            {
+                blocks.Add((nint)heap.Alloc(300_000));
+            }
+
+            foreach (nint block in blocks)
+            {
+                heap.Free((void*)block);
+            }
+
+            countedWhileAlive = heap.GetStatistics().Nodes[0].LocalFrees;
+        });
+        worker.Start();
+        worker.Join();
+        Assert.Equal(Small + Big, countedWhileAlive);
+
+        // A new thread's first allocation gives back the caches of exited threads, folding their counts.
+        var next = new TestThread(() => heap.Free(heap.Alloc(16)));
+        next.Start();
+        next.Join();
+        Assert.Equal(Small + Big + 1, heap.GetStatistics().Nodes[0].LocalFrees);
+        Quiescence.AssertSettled(heap);
+        Assert.Equal(Small + Big + 1, heap.GetStatistics().Nodes[0].LocalFrees);
     }
 
     [Fact]

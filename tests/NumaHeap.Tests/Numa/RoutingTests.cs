@@ -346,7 +346,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
     [InlineData(2)]
     [InlineData(4)]
     [InlineData(8)]
-    public void ConcurrentFreesFromEveryNode_AreCountedOnceAtTheirOriginAndTheirSender(int nodes)
+    public void ConcurrentFreesFromEveryNode_AreCountedOnce_AsLocalFreesOrAtTheirOriginAndTheirSender(int nodes)
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: nodes);
         const int PerThread = 3000;
@@ -357,6 +357,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
         using var release = new ManualResetEventSlim();
         var expectedSent = new long[nodes];
         var expectedReceived = new long[nodes];
+        var expectedLocal = new long[nodes];
         Exception? failure = null;
         var threads = new Thread[nodes];
         for (int t = 0; t < nodes; t++)
@@ -424,6 +425,10 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
                         expectedSent[freer]++;
                         expectedReceived[origin]++;
                     }
+                    else
+                    {
+                        expectedLocal[origin]++;
+                    }
                 }
             }
 
@@ -433,6 +438,7 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
                 () => $"received per node {string.Join(",", heap.GetStatistics().Nodes.Select(n => n.RemoteFreesReceived))}, expected {string.Join(",", expectedReceived)}");
             NumaHeapStatistics statistics = heap.GetStatistics();
             Assert.Equal(expectedSent, statistics.Nodes.Select(n => n.RemoteFreesSent));
+            Assert.Equal(expectedLocal, statistics.Nodes.Select(n => n.LocalFrees));
             Assert.Equal(0, statistics.LiveBytes);
             output.WriteLine($"{nodes} nodes: remote frees per node sent {string.Join(",", expectedSent)}, received {string.Join(",", expectedReceived)}");
         }
@@ -445,7 +451,9 @@ public sealed unsafe class RoutingTests(ITestOutputHelper output)
             }
         }
 
+        // Their caches folded into the nodes, the counts are the same.
         Settle(heap);
+        Assert.Equal(expectedLocal, heap.GetStatistics().Nodes.Select(n => n.LocalFrees));
     }
 
     // Thread.GetCurrentProcessorId caches the CPU for a number of calls: use them up after a move.
