@@ -54,7 +54,7 @@ internal unsafe struct ThreadCache
     /// <summary>Chains going home, [(region * shards + shard) * ClassCount + class]; null until the first is needed.</summary>
     public RemoteList* Remote;
 
-    /// <summary>The free lists, one per size class.</summary>
+    /// <summary>The free lists, one per size class, each a cache line (the header above is 64 bytes).</summary>
     public FreeListArray Lists;
 
     /// <summary>The list of <paramref name="sizeClass"/>, without a bounds check.</summary>

@@ -1,4 +1,6 @@
 using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Numa.SizeClasses;
 
@@ -41,7 +43,10 @@ internal sealed unsafe class ThreadCacheOwner
     /// <summary>Allocates a zeroed cache for heap <paramref name="heapId"/> and takes ownership of it.</summary>
     public ThreadCache* Add(int heapId)
     {
-        var cache = (ThreadCache*)NativeMemory.AllocZeroed((nuint)sizeof(ThreadCache));
+        // Line-aligned, so that each free list (64 bytes, after a 64-byte header) is one cache line.
+        var cache = (ThreadCache*)NativeMemory.AlignedAlloc((nuint)sizeof(ThreadCache), 64);
+        NativeMemory.Clear(cache, (nuint)sizeof(ThreadCache));
+        Debug.Assert((byte*)Unsafe.AsPointer(ref cache->List(0)) - (byte*)cache == 64, "the lists start one cache line in");
         cache->HeapId = heapId;
         cache->BoundNode = -1;
         for (int sizeClass = 1; sizeClass < SizeClassTable.ClassCount; sizeClass++)
@@ -65,7 +70,7 @@ internal sealed unsafe class ThreadCacheOwner
         {
             var cache = (ThreadCache*)_caches[i];
             Heap.FromId(cache->HeapId)?.ReleaseThreadCache(cache);
-            NativeMemory.Free(cache);
+            NativeMemory.AlignedFree(cache);
         }
 
         _count = 0;
