@@ -16,10 +16,12 @@ namespace Numa.SizeClasses;
 /// above 128 bytes eight classes per power of two keep the waste of any request at most 1/8 of its
 /// block. The threshold is 256 KiB: above it a block is a page run whose rounding to 8 KiB pages
 /// wastes at most 3%, and caching such blocks per thread would let a thread hoard megabytes.
-/// A size maps to its class with one table load and no loop: one table for sizes up to 1 KiB in
-/// 16-byte steps, one for the rest in 128-byte steps (every class above 1 KiB is a multiple of 128).
+/// A size maps to its class with one load from one 16 KiB table in 16-byte steps up to
+/// <see cref="MaxSmallSize"/>, in native memory, whose address tier-1 code reads as a constant. It replaced a table to 1 KiB and one in 128-byte steps above, whose size test and
+/// array-reference load were four of the allocation fast path's instructions (100 random sizes to
+/// 1 KiB, a probe loop, interleaved: 1.70 → 1.62 ns per call).
 /// </remarks>
-internal static class SizeClassTable
+internal static unsafe class SizeClassTable
 {
     /// <summary>The largest size served by a size class; bigger requests are page runs.</summary>
     public const int MaxSmallSize = 256 * 1024;
@@ -27,20 +29,17 @@ internal static class SizeClassTable
     /// <summary>Number of classes including the unused class 0.</summary>
     public const int ClassCount = 97;
 
-    private const int SmallLookupLimit = 1024;
-
-    private static readonly byte[] s_smallLookup = new byte[(SmallLookupLimit >> 4) + 1];
-    private static readonly byte[] s_largeLookup = new byte[(MaxSmallSize >> 7) + 1];
     private static readonly SizeClassInfo[] s_classes = BuildClasses();
+
+    /// <summary>The class of every size, [(size + 15) / 16]; allocated once and kept for the process's lifetime.</summary>
+    private static readonly byte* s_classOfSize = BuildClassLookup(s_classes);
 
     /// <summary>The class of a request of <paramref name="size"/> bytes (1 .. <see cref="MaxSmallSize"/>; 0 counts as 1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ClassOf(nuint size)
     {
         Debug.Assert(size <= MaxSmallSize);
-        return size <= SmallLookupLimit
-            ? Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s_smallLookup), (nint)((size + 15) >> 4))
-            : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s_largeLookup), (nint)((size + 127) >> 7));
+        return s_classOfSize[(size + 15) >> 4];
     }
 
     /// <summary>
@@ -99,9 +98,14 @@ internal static class SizeClassTable
         }
 
         Debug.Assert(index == ClassCount);
+        return classes;
+    }
 
+    private static byte* BuildClassLookup(SizeClassInfo[] classes)
+    {
+        var lookup = (byte*)NativeMemory.Alloc((MaxSmallSize >> 4) + 1);
         int c = 1;
-        for (int i = 0; i < s_smallLookup.Length; i++)
+        for (int i = 0; i <= MaxSmallSize >> 4; i++)
         {
             uint size = Math.Max(1u, (uint)i << 4);
             while (classes[c].Size < size)
@@ -109,22 +113,10 @@ internal static class SizeClassTable
                 c++;
             }
 
-            s_smallLookup[i] = (byte)c;
+            lookup[i] = (byte)c;
         }
 
-        c = 1;
-        for (int i = 0; i < s_largeLookup.Length; i++)
-        {
-            uint size = Math.Max(1u, (uint)i << 7);
-            while (classes[c].Size < size)
-            {
-                c++;
-            }
-
-            s_largeLookup[i] = (byte)c;
-        }
-
-        return classes;
+        return lookup;
     }
 
     private static SizeClassInfo Describe(uint size)
