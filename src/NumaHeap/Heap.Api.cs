@@ -223,7 +223,7 @@ internal sealed unsafe partial class Heap
         }
 
         PageEntry* entry = _map + (offset >> PageShift);
-        if (entry->Kind == PageKind.Small && IsBlockStart(offset, entry, entry->SizeClass))
+        if (entry->Kind == PageKind.Small && IsBlockStart(ptr, entry, entry->SizeClass))
         {
             nuint usable = SizeClassTable.SizeOf(entry->SizeClass);
             if (Checks)

@@ -24,7 +24,9 @@ namespace Numa;
 /// call (LIFO), 3.19 → 2.33 (FIFO); alloc/free pair of 16 B 2.03 → 1.72, 256 B 1.76 → 1.52. Out of a
 /// loop of frees the JIT hoisted the lookup only once Free wrote one field of the list instead of a
 /// count and a statistic (see <see cref="FreeList"/>); the block-start test also lost its page-index
-/// arithmetic (see <see cref="PageEntry.Aux"/>).
+/// arithmetic (see <see cref="PageEntry.Aux"/>). With the heap aligned to its region size, Free tests
+/// the shard and finds the page entry from the address itself, not from its offset (1.57 → 1.52 ns
+/// per call on 100 random sizes to 1 KiB, probe loop, best of interleaved runs).
 /// </remarks>
 internal sealed unsafe partial class Heap
 {
@@ -57,17 +59,18 @@ internal sealed unsafe partial class Heap
     private static void FreeWith<THeap>(THeap heap, ThreadCache* cache, void* ptr)
         where THeap : struct, IHeapView
     {
-        // The shard test also turns away every pointer outside the heap: shifted, their offset names
-        // no shard. The list of class 0 (a page that holds no small blocks) accepts no block start.
-        nuint offset = (nuint)ptr - heap.Base;
-        if (heap.Owns(cache) && (offset >> heap.ShardShift) == cache->ShardKey)
+        // The heap is aligned to its region size, so a shard is one aligned window of addresses and the
+        // shard test needs no subtraction; it also turns away every pointer outside the heap, whose
+        // window is no shard's. The list of class 0 (a page that holds no small blocks) accepts no
+        // block start.
+        if (heap.Owns(cache) && ((nuint)ptr >> heap.ShardShift) == cache->ShardKey)
         {
-            PageEntry* entry = heap.Map + (offset >> PageShift);
+            PageEntry* entry = heap.MapByAddress + ((nuint)ptr >> PageShift);
             int sizeClass = entry->SizeClass;
             ref FreeList list = ref cache->List(sizeClass);
             // BlockStartTest.Holds written out: through the method the JIT computes the test's address
             // in a register of its own, one instruction more on every free.
-            if ((uint)SpanOffset(offset, entry) * list.BlockStart.Multiplier < list.BlockStart.Limit && list.Room > 0)
+            if (SpanOffset(ptr, entry) * list.BlockStart.Multiplier < list.BlockStart.Limit && list.Room > 0)
             {
                 *(void**)ptr = list.Head;
                 list.Head = ptr;
@@ -88,9 +91,7 @@ internal sealed unsafe partial class Heap
     /// <summary>What the fast paths need of a heap.</summary>
     private interface IHeapView
     {
-        nuint Base { get; }
-
-        PageEntry* Map { get; }
+        PageEntry* MapByAddress { get; }
 
         int ShardShift { get; }
 
@@ -105,9 +106,7 @@ internal sealed unsafe partial class Heap
     /// <summary>A heap instance: its fields; the thread-local slot it reads may hold another heap's cache.</summary>
     private readonly struct ThisHeap(Heap heap) : IHeapView
     {
-        public nuint Base => heap._base;
-
-        public PageEntry* Map => heap._map;
+        public PageEntry* MapByAddress => heap._mapByAddress;
 
         public int ShardShift => heap._shardShift;
 
@@ -125,13 +124,10 @@ internal sealed unsafe partial class Heap
     /// </summary>
     private readonly struct DefaultHeap : IHeapView
     {
-        private static readonly nuint s_base = Default._base;
-        private static readonly PageEntry* s_map = Default._map;
+        private static readonly PageEntry* s_mapByAddress = Default._mapByAddress;
         private static readonly int s_shardShift = Default._shardShift;
 
-        public nuint Base => s_base;
-
-        public PageEntry* Map => s_map;
+        public PageEntry* MapByAddress => s_mapByAddress;
 
         public int ShardShift => s_shardShift;
 

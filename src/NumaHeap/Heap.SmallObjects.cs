@@ -114,7 +114,7 @@ internal sealed unsafe partial class Heap
     private void FreeSmall(void* ptr, nuint offset, PageEntry* entry)
     {
         int sizeClass = entry->SizeClass;
-        if (!IsBlockStart(offset, entry, sizeClass))
+        if (!IsBlockStart(ptr, entry, sizeClass))
         {
             ThrowForBadPointer(ptr);
         }
@@ -125,7 +125,7 @@ internal sealed unsafe partial class Heap
         }
 
         ThreadCache* cache = GetCache();
-        if ((offset >> _shardShift) != cache->ShardKey)
+        if (((nuint)ptr >> _shardShift) != cache->ShardKey)
         {
             FreeRemote(cache, ptr, GlobalShardOf(offset), sizeClass);
             return;
@@ -608,7 +608,7 @@ internal sealed unsafe partial class Heap
             {
                 SizeClass = span->SizeClass,
                 Kind = PageKind.Small,
-                Aux = (uint)(span->Start - _base),
+                Aux = (uint)span->Start,
                 Value = (nuint)span,
             };
         }
@@ -624,7 +624,7 @@ internal sealed unsafe partial class Heap
         }
 
         PageEntry* entry = _map + (offset >> PageShift);
-        return entry->Kind == PageKind.Small && entry->SizeClass == sizeClass && IsBlockStart(offset, entry, sizeClass);
+        return entry->Kind == PageKind.Small && entry->SizeClass == sizeClass && IsBlockStart(block, entry, sizeClass);
     }
 
     // Checks mode: the head of a thread cache list and its link must be free blocks of the list's class.
@@ -776,7 +776,7 @@ internal sealed unsafe partial class Heap
         for (nuint i = 0; i < pages; i++)
         {
             ref PageEntry entry = ref EntryOf(start + (i << PageShift));
-            if (entry.Kind != PageKind.Small || entry.Value != (nuint)span || entry.Aux != (uint)(start - _base) || entry.SizeClass != span->SizeClass)
+            if (entry.Kind != PageKind.Small || entry.Value != (nuint)span || entry.Aux != (uint)start || entry.SizeClass != span->SizeClass)
             {
                 throw new InvalidOperationException($"Heap corruption: page {i} of the span at 0x{start:X} does not point back to its span.");
             }

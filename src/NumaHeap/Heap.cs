@@ -40,6 +40,9 @@ internal sealed unsafe partial class Heap : IDisposable
     private readonly int _shardBits;
     private readonly int _shardShift;
     private readonly PageEntry* _map;
+
+    // _map biased by the base: the entry of an address is _mapByAddress + (address >> PageShift).
+    private readonly PageEntry* _mapByAddress;
     private readonly nuint _mapBytes;
     private readonly NodeHeap[] _regions;
     private readonly int _nodeCount;
@@ -68,6 +71,7 @@ internal sealed unsafe partial class Heap : IDisposable
         {
             _map = (PageEntry*)_os.Reserve(_mapBytes, _os.PageSize);
             _os.Commit(_map, _mapBytes);
+            _mapByAddress = _map - (_base >> PageShift);
         }
         catch
         {
@@ -79,6 +83,7 @@ internal sealed unsafe partial class Heap : IDisposable
         bool hugePages = options.HugePages != HugePageMode.Off && _os.HugePages.TransparentAvailable;
         _shardBits = BitOperations.Log2((uint)ShardsPerNode(options, Topology));
         _shardShift = _regionShift - 2 - _shardBits;
+        Debug.Assert((_base & (((nuint)1 << _regionShift) - 1)) == 0, "the heap is aligned to its region size");
         _regions = new NodeHeap[regions];
         for (int r = 0; r < regions; r++)
         {
@@ -184,13 +189,13 @@ internal sealed unsafe partial class Heap : IDisposable
 
     // True when the offset is the first byte of a block of the span page's class; never for class 0.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsBlockStart(nuint offset, PageEntry* entry, int sizeClass) =>
-        SizeClassTable.Get(sizeClass).BlockStart.Holds(SpanOffset(offset, entry));
+    private static bool IsBlockStart(void* address, PageEntry* entry, int sizeClass) =>
+        SizeClassTable.Get(sizeClass).BlockStart.Holds(SpanOffset(address, entry));
 
-    // The offset's distance from the start of the span that holds it (entry: the offset's page, a span
-    // page, whose Aux is the low 32 bits of the span's offset), exact in 32 bits since spans are smaller.
+    // The address's distance from the start of the span that holds it (entry: the address's page, a
+    // span page, whose Aux is the low 32 bits of the span's address), exact in 32 bits since spans are smaller.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint SpanOffset(nuint offset, PageEntry* entry) => (uint)offset - entry->Aux;
+    private static uint SpanOffset(void* address, PageEntry* entry) => (uint)address - entry->Aux;
 
     private static int Register(Heap heap)
     {
@@ -226,12 +231,14 @@ internal sealed unsafe partial class Heap : IDisposable
     private static (nuint Base, int Shift) ReserveRegions(OsMemory os, int regions, int shift)
     {
         // Address-space limits (ulimit -v, small VA on some arm64 kernels) can refuse the default;
-        // halve the regions until the reservation fits, down to 1 GiB per region.
+        // halve the regions until the reservation fits, down to 1 GiB per region. The reservation is
+        // aligned to the region size, so that every shard is an aligned window of addresses and
+        // Free's shard test is a shift of the address (the slack is unmapped at once).
         while (true)
         {
             try
             {
-                return ((nuint)os.Reserve((nuint)regions << shift, 2 * 1024 * 1024), shift);
+                return ((nuint)os.Reserve((nuint)regions << shift, (nuint)1 << shift), shift);
             }
             catch (OutOfMemoryException) when (shift > 30)
             {
@@ -302,7 +309,7 @@ internal sealed unsafe partial class Heap : IDisposable
     private int RegionOfShard(int shard) => shard >> _shardBits;
 
     // The value of offset >> _shardShift for every block of a region's shard.
-    private nuint ShardKeyOf(int region, int shard) => ((nuint)region << (_regionShift - _shardShift)) | (nuint)shard;
+    private nuint ShardKeyOf(int region, int shard) => (_base >> _shardShift) + (((nuint)region << (_regionShift - _shardShift)) | (nuint)shard);
 
     // A quarter of each region for spans (64 GiB of a default 256 GiB region, far more than small
     // objects need), the rest for big blocks, so that a single block can take most of a region.
