@@ -36,6 +36,12 @@ internal sealed unsafe partial class Heap
     /// <summary><see cref="NumaHeap.Free"/>: the process-wide heap's <see cref="Free"/>.</summary>
     public static void DefaultFree(void* ptr) => FreeWith(default(DefaultHeap), CurrentThreadCache.ProcessWide, ptr);
 
+    /// <summary><see cref="NumaThreadAllocator.Alloc"/> of the process-wide heap: <see cref="DefaultAlloc"/> with the cache at hand.</summary>
+    public static void* DefaultAllocWith(ThreadCache* cache, nuint byteCount) => AllocWith(default(DefaultHeap), cache, byteCount);
+
+    /// <summary><see cref="NumaThreadAllocator.Free"/> of the process-wide heap: <see cref="DefaultFree"/> with the cache at hand.</summary>
+    public static void DefaultFreeWith(ThreadCache* cache, void* ptr) => FreeWith(default(DefaultHeap), cache, ptr);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void* AllocWith<THeap>(THeap heap, ThreadCache* cache, nuint byteCount)
         where THeap : struct, IHeapView

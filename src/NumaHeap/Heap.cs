@@ -143,7 +143,7 @@ internal sealed unsafe partial class Heap : IDisposable
     public void Free(void* ptr) => FreeWith(new ThisHeap(this), CacheSlot, ptr);
 
     /// <summary>A handle on the calling thread's cache, for <see cref="NumaThreadAllocator"/>.</summary>
-    public NumaThreadAllocator GetThreadAllocator() => new(this, Checks ? null : GetCache());
+    public NumaThreadAllocator GetThreadAllocator() => new(this, Checks ? null : GetCache(), _processWide);
 
     /// <summary><see cref="Alloc"/> with the calling thread's cache already looked up (or null: the slow path finds it).</summary>
     public void* AllocWith(ThreadCache* cache, nuint byteCount) => AllocWith(new ThisHeap(this), cache, byteCount);

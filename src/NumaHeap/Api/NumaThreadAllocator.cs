@@ -19,23 +19,39 @@ public readonly unsafe ref struct NumaThreadAllocator
     private readonly Heap? _heap;
     private readonly ThreadCache* _cache;
 
-    internal NumaThreadAllocator(Heap heap, ThreadCache* cache)
+    // The process-wide heap's fast paths read its geometry as constants, like NumaHeap.Alloc/Free's,
+    // where a heap instance's read its fields on every call: in a loop, the thread allocator was
+    // slower than the static API once the JIT hoisted the latter's thread-local lookup.
+    private readonly bool _processWide;
+
+    internal NumaThreadAllocator(Heap heap, ThreadCache* cache, bool processWide)
     {
         _heap = heap;
         _cache = cache;
+        _processWide = processWide;
     }
 
     /// <summary>Allocates a block of at least <paramref name="byteCount"/> bytes, 16-byte aligned, as <see cref="NumaHeap.Alloc(nuint)"/>.</summary>
     /// <exception cref="OutOfMemoryException">The memory cannot be had.</exception>
     /// <exception cref="InvalidOperationException">This is a default value, not one from <see cref="NumaHeap.GetThreadAllocator"/>.</exception>
-    public void* Alloc(nuint byteCount) => Heap.AllocWith(_cache, byteCount);
+    public void* Alloc(nuint byteCount) => _processWide ? Heap.DefaultAllocWith(_cache, byteCount) : Owner.AllocWith(_cache, byteCount);
 
     /// <summary>Frees a block of this heap; null does nothing. As <see cref="NumaHeap.Free"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="ptr"/> is not a block of this heap, or points inside one.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="ptr"/> was already freed, or this is a default value.</exception>
-    public void Free(void* ptr) => Heap.FreeWith(_cache, ptr);
+    public void Free(void* ptr)
+    {
+        if (_processWide)
+        {
+            Heap.DefaultFreeWith(_cache, ptr);
+        }
+        else
+        {
+            Owner.FreeWith(_cache, ptr);
+        }
+    }
 
-    private Heap Heap
+    private Heap Owner
     {
         get
         {
