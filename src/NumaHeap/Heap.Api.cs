@@ -167,6 +167,12 @@ internal sealed unsafe partial class Heap
         return region == _nodeCount ? NumaHeap.InterleavedNode : region;
     }
 
+    /// <summary>The first byte of the heap's reservation (tests: addresses at its edges).</summary>
+    public nuint ReservationStart => _base;
+
+    /// <summary>The reservation's length in bytes.</summary>
+    public nuint ReservationSize => _size;
+
     /// <summary>NumaHeap.GetUsableSize: the class size, the run's bytes, or with checks on the requested size.</summary>
     public nuint GetUsableSize(void* ptr)
     {

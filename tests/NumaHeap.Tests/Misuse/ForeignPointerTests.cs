@@ -93,6 +93,29 @@ public sealed unsafe class ForeignPointerTests
         bystanders.FreeAll();
     }
 
+    /// <summary>
+    /// Free's fast path tests a pointer's shard with a shift of the address alone (the reservation is
+    /// aligned to its region size): addresses just below and just past the reservation name no shard
+    /// of it and are rejected, by the fast path and by every other entry point.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void AddressesJustOutsideTheReservation_AreRejected(int nodes)
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: nodes);
+        var bystanders = new Bystanders(heap);
+        nuint start = heap.ReservationStart;
+        nuint end = start + heap.ReservationSize;
+        foreach (nuint address in new[] { start - 16, start - PageMapLayout.PageSize, end, end + 16 })
+        {
+            AssertRejectedEverywhere(heap, (void*)address);
+        }
+
+        bystanders.AssertIntactAndHeapUsable();
+        bystanders.FreeAll();
+    }
+
     private static void AssertRejectedEverywhere(Heap heap, void* ptr)
     {
         MisuseAssert.Throws<ArgumentException>(() => heap.Free(ptr), ptr, "not allocated by NumaHeap");
