@@ -74,9 +74,7 @@ internal sealed unsafe partial class Heap
             PageEntry* entry = heap.MapByAddress + ((nuint)ptr >> PageShift);
             int sizeClass = entry->SizeClass;
             ref FreeList list = ref cache->List(sizeClass);
-            // BlockStartTest.Holds written out: through the method the JIT computes the test's address
-            // in a register of its own, one instruction more on every free.
-            if (SpanOffset(ptr, entry) * list.BlockStart.Multiplier < list.BlockStart.Limit && list.Room > 0)
+            if (BlockStartTest.Holds(SpanOffset(ptr, entry), list.BlockStart.Multiplier, list.BlockStart.Limit) && list.Room > 0)
             {
                 *(void**)ptr = list.Head;
                 list.Head = ptr;

@@ -187,7 +187,7 @@ internal sealed unsafe partial class Heap : IDisposable
         _os.Release((void*)_base, _size);
     }
 
-    // True when the offset is the first byte of a block of the span page's class; never for class 0.
+    // True when the address is the first byte of a block of its span page's class; never for class 0.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsBlockStart(void* address, PageEntry* entry, int sizeClass) =>
         SizeClassTable.Get(sizeClass).BlockStart.Holds(SpanOffset(address, entry));
@@ -308,7 +308,7 @@ internal sealed unsafe partial class Heap : IDisposable
 
     private int RegionOfShard(int shard) => shard >> _shardBits;
 
-    // The value of offset >> _shardShift for every block of a region's shard.
+    // The value of address >> _shardShift for every block of a region's shard (the heap is aligned to its region size).
     private nuint ShardKeyOf(int region, int shard) => (_base >> _shardShift) + (((nuint)region << (_regionShift - _shardShift)) | (nuint)shard);
 
     // A quarter of each region for spans (64 GiB of a default 256 GiB region, far more than small

@@ -35,5 +35,13 @@ internal readonly record struct BlockStartTest(ulong Multiplier, ulong Limit)
     /// limit of 0 turns every value away.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Holds(nuint offset) => (uint)offset * Multiplier < Limit;
+    public bool Holds(nuint offset) => Holds((uint)offset, Multiplier, Limit);
+
+    /// <summary>
+    /// <see cref="Holds(nuint)"/> on a test's two fields: Free's fast path passes them as values, since
+    /// through the instance method the JIT computed the test's address in a register of its own, one
+    /// instruction more on every free.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Holds(uint offset, ulong multiplier, ulong limit) => offset * multiplier < limit;
 }
