@@ -229,9 +229,10 @@ internal sealed unsafe partial class Heap
         }
 
         PageEntry* entry = _map + (offset >> PageShift);
-        if (entry->Kind == PageKind.Small && IsBlockStart(ptr, entry, entry->SizeClass))
+        SmallPageEntry* small = SmallPageOf(ptr);
+        if (entry->Kind == PageKind.Small && IsBlockStart(ptr, small))
         {
-            nuint usable = SizeClassTable.SizeOf(entry->SizeClass);
+            nuint usable = SizeClassTable.SizeOf(small->SizeClass);
             if (Checks)
             {
                 SmallSpan* span = Locate(ptr, out uint index, out _);
@@ -243,7 +244,7 @@ internal sealed unsafe partial class Heap
                 usable = span->RequestedSizes[index];
             }
 
-            return new BlockInfo(entry->SizeClass, 0, usable);
+            return new BlockInfo(small->SizeClass, 0, usable);
         }
 
         if (entry->Kind == PageKind.BigHead && (offset & PageMask) == 0)

@@ -100,7 +100,7 @@ internal sealed unsafe partial class Heap
         switch (entry->Kind)
         {
             case PageKind.Small:
-                FreeSmall(ptr, offset, entry);
+                FreeSmall(ptr, offset, SmallPageOf(ptr));
                 return;
             case PageKind.BigHead when (offset & PageMask) == 0:
                 FreeBig(ptr);
@@ -111,10 +111,10 @@ internal sealed unsafe partial class Heap
         }
     }
 
-    private void FreeSmall(void* ptr, nuint offset, PageEntry* entry)
+    private void FreeSmall(void* ptr, nuint offset, SmallPageEntry* entry)
     {
         int sizeClass = entry->SizeClass;
-        if (!IsBlockStart(ptr, entry, sizeClass))
+        if (!IsBlockStart(ptr, entry))
         {
             ThrowForBadPointer(ptr);
         }
@@ -602,16 +602,27 @@ internal sealed unsafe partial class Heap
     /// <summary>Writes the page-map entries of a new span.</summary>
     public void MarkSpan(SmallSpan* span)
     {
+        var small = new SmallPageEntry
+        {
+            ListOffset = ThreadCache.ListOffsetOf(span->SizeClass),
+            SizeClass = span->SizeClass,
+            SpanStart = (uint)span->Start,
+        };
         for (uint i = 0; i < span->Pages; i++)
         {
-            EntryOf(span->Start + ((nuint)i << PageShift)) = new PageEntry
-            {
-                SizeClass = span->SizeClass,
-                Kind = PageKind.Small,
-                Aux = (uint)span->Start,
-                Value = (nuint)span,
-            };
+            nuint page = span->Start + ((nuint)i << PageShift);
+            EntryOf(page) = new PageEntry { Kind = PageKind.Small, Value = (nuint)span };
+            *SmallPageOf((void*)page) = small;
         }
+    }
+
+    /// <summary>
+    /// Clears the small-page entries of a span whose pages go back to the page heap, which rewrites
+    /// their page-map entries: from then on Free's fast path turns its old blocks away.
+    /// </summary>
+    public void UnmarkSpan(SmallSpan* span)
+    {
+        new Span<SmallPageEntry>(SmallPageOf((void*)span->Start), (int)span->Pages).Clear();
     }
 
     /// <summary>True when <paramref name="block"/> is the start of a block of class <paramref name="sizeClass"/> in region <paramref name="region"/>.</summary>
@@ -623,8 +634,8 @@ internal sealed unsafe partial class Heap
             return false;
         }
 
-        PageEntry* entry = _map + (offset >> PageShift);
-        return entry->Kind == PageKind.Small && entry->SizeClass == sizeClass && IsBlockStart(block, entry, sizeClass);
+        SmallPageEntry* entry = SmallPageOf(block);
+        return entry->SizeClass == sizeClass && IsBlockStart(block, entry);
     }
 
     // Checks mode: the head of a thread cache list and its link must be free blocks of the list's class.
@@ -770,13 +781,28 @@ internal sealed unsafe partial class Heap
         ThrowHelper.ThrowForeignPointer(ptr);
     }
 
+    // Free's fast path trusts a page's small-page entry: every page that is no span's must name class 0.
+    private void ValidateNoStaleSmallPages(nuint start, nuint top)
+    {
+        for (nuint page = start; page < top; page += PageSize)
+        {
+            SmallPageEntry* small = SmallPageOf((void*)page);
+            if (EntryOf(page).Kind != PageKind.Small && *(ulong*)small != 0)
+            {
+                throw new InvalidOperationException($"Heap corruption: page 0x{page:X} is no span's, but its small-page entry names class {small->SizeClass}.");
+            }
+        }
+    }
+
     private void ValidateSpanPages(nuint start, nuint pages)
     {
         var span = (SmallSpan*)EntryOf(start).Value;
         for (nuint i = 0; i < pages; i++)
         {
             ref PageEntry entry = ref EntryOf(start + (i << PageShift));
-            if (entry.Kind != PageKind.Small || entry.Value != (nuint)span || entry.Aux != (uint)start || entry.SizeClass != span->SizeClass)
+            SmallPageEntry* small = SmallPageOf((void*)(start + (i << PageShift)));
+            if (entry.Kind != PageKind.Small || entry.Value != (nuint)span || small->SpanStart != (uint)start
+                || small->SizeClass != span->SizeClass || small->ListOffset != ThreadCache.ListOffsetOf(span->SizeClass))
             {
                 throw new InvalidOperationException($"Heap corruption: page {i} of the span at 0x{start:X} does not point back to its span.");
             }

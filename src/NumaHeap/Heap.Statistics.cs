@@ -120,6 +120,7 @@ internal sealed unsafe partial class Heap
             foreach (NodeShard shard in node.Shards)
             {
                 shard.SpanPages.Validate(ValidateSpanPages);
+                ValidateNoStaleSmallPages(shard.SpanPages.Start, shard.SpanPages.Top);
                 for (int c = 1; c < SizeClassTable.ClassCount; c++)
                 {
                     shard.Class(c).Validate(freeBlocks);

@@ -22,7 +22,8 @@ namespace Numa;
 /// </summary>
 /// <remarks>
 /// This file holds the construction and the hot paths. A pointer's region is
-/// <c>(p - base) &gt;&gt; regionShift</c>; its page-map entry is <c>map[(p - base) &gt;&gt; PageShift]</c>.
+/// <c>(p - base) &gt;&gt; regionShift</c>; its page-map entry is <c>map[(p - base) &gt;&gt; PageShift]</c>,
+/// and on a small span's page its <see cref="SmallPageEntry"/> is <c>smallPages[(p - base) &gt;&gt; PageShift]</c>.
 /// </remarks>
 internal sealed unsafe partial class Heap : IDisposable
 {
@@ -40,10 +41,12 @@ internal sealed unsafe partial class Heap : IDisposable
     private readonly int _shardBits;
     private readonly int _shardShift;
     private readonly PageEntry* _map;
-
-    // _map biased by the base: the entry of an address is _mapByAddress + (address >> PageShift).
-    private readonly PageEntry* _mapByAddress;
     private readonly nuint _mapBytes;
+    private readonly SmallPageEntry* _smallPages;
+
+    // _smallPages biased by the base: the entry of an address is _smallPagesByAddress + (address >> PageShift).
+    private readonly SmallPageEntry* _smallPagesByAddress;
+    private readonly nuint _smallPagesBytes;
     private readonly NodeHeap[] _regions;
     private readonly int _nodeCount;
     private readonly OsMemory _os;
@@ -67,11 +70,21 @@ internal sealed unsafe partial class Heap : IDisposable
         (_base, _regionShift) = ReserveRegions(_os, regions, options.RegionShift);
         _size = (nuint)regions << _regionShift;
         _mapBytes = AlignUp((_size >> PageShift) * (nuint)sizeof(PageEntry), _os.PageSize);
+        _smallPagesBytes = AlignUp((_size >> PageShift) * (nuint)sizeof(SmallPageEntry), _os.PageSize);
         try
         {
-            _map = (PageEntry*)_os.Reserve(_mapBytes, _os.PageSize);
-            _os.Commit(_map, _mapBytes);
-            _mapByAddress = _map - (_base >> PageShift);
+            _map = (PageEntry*)_os.ReserveCommitted(_mapBytes);
+            try
+            {
+                _smallPages = (SmallPageEntry*)_os.ReserveCommitted(_smallPagesBytes);
+            }
+            catch
+            {
+                _os.Release(_map, _mapBytes);
+                throw;
+            }
+
+            _smallPagesByAddress = _smallPages - (_base >> PageShift);
         }
         catch
         {
@@ -183,19 +196,21 @@ internal sealed unsafe partial class Heap : IDisposable
 
         SpanDescriptors.Release();
 
+        _os.Release(_smallPages, _smallPagesBytes);
         _os.Release(_map, _mapBytes);
         _os.Release((void*)_base, _size);
     }
 
-    // True when the address is the first byte of a block of its span page's class; never for class 0.
+    // True when the address is the first byte of a block of its page's class; never on a page that is
+    // no span's (class 0).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsBlockStart(void* address, PageEntry* entry, int sizeClass) =>
-        SizeClassTable.Get(sizeClass).BlockStart.Holds(SpanOffset(address, entry));
+    private static bool IsBlockStart(void* address, SmallPageEntry* entry) =>
+        SizeClassTable.Get(entry->SizeClass).BlockStart.Holds(SpanOffset(address, entry));
 
     // The address's distance from the start of the span that holds it (entry: the address's page, a
-    // span page, whose Aux is the low 32 bits of the span's address), exact in 32 bits since spans are smaller.
+    // span page), exact in 32 bits since spans are smaller.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint SpanOffset(void* address, PageEntry* entry) => (uint)address - entry->Aux;
+    private static uint SpanOffset(void* address, SmallPageEntry* entry) => (uint)address - entry->SpanStart;
 
     private static int Register(Heap heap)
     {
@@ -274,6 +289,8 @@ internal sealed unsafe partial class Heap : IDisposable
     private static nuint AlignUp(nuint value, nuint alignment) => (value + alignment - 1) & ~(alignment - 1);
 
     private ref PageEntry EntryOf(nuint address) => ref _map[(address - _base) >> PageShift];
+
+    private SmallPageEntry* SmallPageOf(void* address) => _smallPagesByAddress + ((nuint)address >> PageShift);
 
     private int RegionOf(void* ptr) => (int)(((nuint)ptr - _base) >> _regionShift);
 

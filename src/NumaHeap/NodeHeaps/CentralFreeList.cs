@@ -346,6 +346,7 @@ internal sealed unsafe class CentralFreeList
         nuint pages = span->Pages;
         NativeMemory.Free(span->LiveBits);
         NativeMemory.Free(span->RequestedSizes);
+        _node.Heap.UnmarkSpan(span);
         _node.Heap.SpanDescriptors.Return(span);
         _shard.SpanPages.FreeSpan(start, pages);
         return true;

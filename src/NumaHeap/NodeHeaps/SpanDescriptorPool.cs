@@ -38,17 +38,7 @@ internal sealed unsafe class SpanDescriptorPool
             {
                 if (_bump + (nuint)sizeof(SmallSpan) > _bumpEnd)
                 {
-                    void* chunk = _os.Reserve(ChunkBytes, _os.PageSize);
-                    try
-                    {
-                        _os.Commit(chunk, ChunkBytes);
-                    }
-                    catch
-                    {
-                        _os.Release(chunk, ChunkBytes);
-                        throw;
-                    }
-
+                    void* chunk = _os.ReserveCommitted(ChunkBytes);
                     _chunks.Add((nint)chunk);
                     _bump = (nuint)chunk;
                     _bumpEnd = _bump + ChunkBytes;

@@ -41,6 +41,27 @@ internal abstract unsafe class OsMemory
     /// <exception cref="OutOfMemoryException">The OS refused (e.g. strict overcommit); the message holds the errno.</exception>
     public abstract void Commit(void* address, nuint size);
 
+    /// <summary>
+    /// <see cref="Reserve"/> then <see cref="Commit"/> of <paramref name="size"/> bytes aligned to the OS
+    /// page, for metadata that is used from the start; the OS gives it physical pages as they are touched.
+    /// </summary>
+    /// <exception cref="OutOfMemoryException">The OS refused either step; nothing stays reserved.</exception>
+    public void* ReserveCommitted(nuint size)
+    {
+        void* address = Reserve(size, PageSize);
+        try
+        {
+            Commit(address, size);
+        }
+        catch
+        {
+            Release(address, size);
+            throw;
+        }
+
+        return address;
+    }
+
     /// <summary>Gives the physical pages back (<c>MADV_DONTNEED</c>); the range stays accessible and reads as zero afterwards.</summary>
     /// <exception cref="InvalidOperationException">The OS refused; the message holds the errno.</exception>
     public abstract void Decommit(void* address, nuint size);

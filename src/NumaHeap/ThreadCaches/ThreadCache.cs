@@ -57,6 +57,14 @@ internal unsafe struct ThreadCache
     /// <summary>The free lists, one per size class, each a cache line (the header above is 64 bytes).</summary>
     public FreeListArray Lists;
 
+    /// <summary>Where the list of <paramref name="sizeClass"/> lies among <see cref="Lists"/>, in bytes (class 0's: 0).</summary>
+    public static ushort ListOffsetOf(int sizeClass) => (ushort)(sizeClass * sizeof(FreeList));
+
+    /// <summary>The list at byte <paramref name="listOffset"/> of <see cref="Lists"/> (<see cref="ListOffsetOf"/>), without a bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [UnscopedRef]
+    public ref FreeList ListAt(nuint listOffset) => ref Unsafe.AddByteOffset(ref Unsafe.As<FreeListArray, FreeList>(ref Lists), listOffset);
+
     /// <summary>The list of <paramref name="sizeClass"/>, without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     [UnscopedRef]
