@@ -8,13 +8,13 @@ set key top left horizontal
 set grid ytics
 set xtics rotate by -20
 set output 'ops-relative.svg'
-set title "Throughput relative to NativeMemory (glibc), 2 threads, log scale\nAMD EPYC, 2 cores, 2026-12-01 18:18 UTC"
+set title "Throughput relative to NativeMemory (glibc), 2 threads, log scale\nAMD EPYC, 2 cores, 2026-12-01 20:46 UTC"
 set logscale y 2
 set ylabel 'ops/s ÷ NativeMemory ops/s'
 plot for [i=2:7] 'data/ops-relative.dat' using i:xtic(1) title columnhead(i), 1 with lines lc rgb 'black' dt 2 notitle
 unset logscale y
 set output 'rss-over-live.svg'
-set title "Peak RSS / peak live bytes, 2 threads (target ≤ 1.25)\nAMD EPYC, 2 cores, 2026-12-01 18:18 UTC"
+set title "Peak RSS / peak live bytes, 2 threads (target ≤ 1.25)\nAMD EPYC, 2 cores, 2026-12-01 20:46 UTC"
 set ylabel 'peak RSS / peak live'
 set logscale y 2
 plot for [i=2:7] 'data/rss-over-live.dat' using i:xtic(1) title columnhead(i), 1.25 with lines lc rgb 'black' dt 2 notitle
@@ -23,7 +23,7 @@ set style data linespoints
 set xtics norotate
 set terminal svg size 1400,760 dynamic font 'sans,10' background rgb 'white'
 set output 'thread-sweep.svg'
-set multiplot layout 2,4 title "Operations per second by thread count — AMD EPYC, 2 cores, 2026-12-01 18:18 UTC"
+set multiplot layout 2,4 title "Operations per second by thread count — AMD EPYC, 2 cores, 2026-12-01 20:46 UTC"
 set key top left vertical font ',8'
 set ylabel 'ops/s'
 set format y '%.1s%c'
