@@ -24,7 +24,7 @@ namespace Numa;
 /// call (LIFO), 3.19 → 2.33 (FIFO); alloc/free pair of 16 B 2.03 → 1.72, 256 B 1.76 → 1.52. Out of a
 /// loop of frees the JIT hoisted the lookup only once Free wrote one field of the list instead of a
 /// count and a statistic (see <see cref="FreeList"/>); the block-start test also lost its page-index
-/// arithmetic (see <see cref="PageEntry.Aux"/>). With the heap aligned to its region size, Free tests
+/// arithmetic (see <see cref="SmallPageEntry.SpanStart"/>). With the heap aligned to its region size, Free tests
 /// the shard and finds the page entry from the address itself, not from its offset (1.57 → 1.52 ns
 /// per call on 100 random sizes to 1 KiB, probe loop, best of interleaved runs). Free reads an 8-byte
 /// <see cref="SmallPageEntry"/> rather than the 16-byte page entry, and takes the list's offset from
