@@ -229,8 +229,8 @@ internal sealed unsafe partial class Heap
         }
 
         PageEntry* entry = _map + (offset >> PageShift);
-        SmallPageEntry* small = SmallPageOf(ptr);
-        if (entry->Kind == PageKind.Small && IsBlockStart(ptr, small))
+        SmallPageEntry* small = entry->Kind == PageKind.Small ? SmallPageOf(ptr) : null;
+        if (small != null && IsBlockStart(ptr, small))
         {
             nuint usable = SizeClassTable.SizeOf(small->SizeClass);
             if (Checks)

@@ -634,6 +634,11 @@ internal sealed unsafe partial class Heap
             return false;
         }
 
+        if (_map[offset >> PageShift].Kind != PageKind.Small)
+        {
+            return false;
+        }
+
         SmallPageEntry* entry = SmallPageOf(block);
         return entry->SizeClass == sizeClass && IsBlockStart(block, entry);
     }

@@ -10,9 +10,17 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
     private readonly OsMemory _inner = OsMemory.Default;
     private int _failCommits;
     private int _failDecommits;
+    private int _commitsBeforeFailure = -1;
+    private long _reservedBytes;
 
     /// <summary>Make the next <paramref name="count"/> commits fail as the OS does under strict overcommit.</summary>
     public void FailNextCommits(int count) => Volatile.Write(ref _failCommits, count);
+
+    /// <summary>Let <paramref name="successes"/> commits through, then make the next one fail (-1: none).</summary>
+    public void FailCommitAfter(int successes) => Volatile.Write(ref _commitsBeforeFailure, successes);
+
+    /// <summary>Bytes reserved through this layer and not yet released.</summary>
+    public long ReservedBytes => Interlocked.Read(ref _reservedBytes);
 
     /// <summary>Make the next <paramref name="count"/> decommits fail.</summary>
     public void FailNextDecommits(int count) => Volatile.Write(ref _failDecommits, count);
@@ -32,13 +40,28 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
 
     public override HugePageInfo HugePages => _inner.HugePages;
 
-    public override void* Reserve(nuint size, nuint alignment) => _inner.Reserve(size, alignment);
+    public override void* Reserve(nuint size, nuint alignment)
+    {
+        void* address = _inner.Reserve(size, alignment);
+        Interlocked.Add(ref _reservedBytes, (long)size);
+        return address;
+    }
 
-    public override void Release(void* address, nuint size) => _inner.Release(address, size);
+    public override void Release(void* address, nuint size)
+    {
+        _inner.Release(address, size);
+        Interlocked.Add(ref _reservedBytes, -(long)size);
+    }
 
     public override void Commit(void* address, nuint size)
     {
-        if (Interlocked.Decrement(ref _failCommits) >= 0)
+        int before = Volatile.Read(ref _commitsBeforeFailure);
+        if (before >= 0)
+        {
+            Volatile.Write(ref _commitsBeforeFailure, before - 1);
+        }
+
+        if (Interlocked.Decrement(ref _failCommits) >= 0 || before == 0)
         {
             throw new OutOfMemoryException($"mprotect(0x{(nint)address:X}, {size}) failed: errno 12 (ENOMEM) [injected]");
         }

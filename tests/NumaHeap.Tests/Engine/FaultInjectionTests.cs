@@ -48,6 +48,42 @@ public sealed unsafe class FaultInjectionTests
     }
 
     [Fact]
+    public void EveryCommitOfTheHeapsMetadata_RefusedInTurn_ThrowsOutOfMemory_AndLeavesNothingReserved()
+    {
+        const int nodes = 2;
+        int refused = 0;
+        for (int successes = 0; ; successes++)
+        {
+            var os = new FaultInjectingOsMemory();
+            os.FailCommitAfter(successes);
+            Heap heap;
+            try
+            {
+                heap = TestHeaps.Create(simulatedNodes: nodes, os: os);
+            }
+            catch (OutOfMemoryException error)
+            {
+                Assert.Contains("[injected]", error.Message, StringComparison.Ordinal);
+                Assert.Equal(0, os.ReservedBytes);
+                refused++;
+                continue;
+            }
+
+            // Built once every commit went through: it works, and disposing it releases every reservation.
+            os.FailCommitAfter(-1);
+            var block = (long*)heap.Alloc(64);
+            *block = 1;
+            heap.Free(block);
+            heap.Dispose();
+            Assert.Equal(0, os.ReservedBytes);
+            break;
+        }
+
+        // The page map, then the small-page map's share of each region (nodes + the interleaved region).
+        Assert.True(refused >= 1 + nodes + 1, $"only {refused} commits were made while the heap was built");
+    }
+
+    [Fact]
     public void BindingFailure_LeavesMemoryUsable_AndReportsPlacementAsNotGuaranteed()
     {
         var os = new FaultInjectingOsMemory { FailBinding = true };

@@ -169,4 +169,31 @@ public sealed unsafe class CorruptionTests
         heap.Free(live);
         bystanders.FreeAll();
     }
+
+    [Fact]
+    public void WriteAfterFreeThatLinksIntoABigBlock_IsDetected_WithChecks_AndTheBigBlockIsUntouched()
+    {
+        using Heap heap = TestHeaps.Create(checks: true);
+        var bystanders = new Bystanders(heap);
+        const int bigSize = 1024 * 1024;
+        var big = (byte*)heap.Alloc(bigSize);
+        BytePattern.Fill(big, bigSize, 9);
+        void* freed = heap.Alloc(64);
+        heap.Free(freed);
+
+        // The link points into a big block: a page that holds no small blocks, whose small-page entry
+        // lies outside the part of that map the heap commits, so it must not even be read.
+        *(nint*)freed = (nint)(big + 4096);
+        MisuseAssert.Throws<InvalidOperationException>(() => heap.Alloc(64), freed, "write after free");
+        for (int i = 0; i < 100; i++)
+        {
+            var block = (byte*)heap.Alloc(64);
+            Assert.False(block >= big && block < big + bigSize, "A block inside a live big block was handed out.");
+        }
+
+        Assert.True(BytePattern.Holds(big, bigSize, 9));
+        bystanders.AssertIntactAndHeapUsable();
+        heap.Free(big);
+        bystanders.FreeAll();
+    }
 }
