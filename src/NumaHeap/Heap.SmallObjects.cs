@@ -804,8 +804,9 @@ internal sealed unsafe partial class Heap
         var span = (SmallSpan*)EntryOf(start).Value;
         for (nuint i = 0; i < pages; i++)
         {
-            ref PageEntry entry = ref EntryOf(start + (i << PageShift));
-            SmallPageEntry* small = SmallPageOf((void*)(start + (i << PageShift)));
+            nuint page = start + (i << PageShift);
+            ref PageEntry entry = ref EntryOf(page);
+            SmallPageEntry* small = SmallPageOf((void*)page);
             if (entry.Kind != PageKind.Small || entry.Value != (nuint)span || small->SpanStart != (uint)start
                 || small->SizeClass != span->SizeClass || small->ListOffset != ThreadCache.ListOffsetOf(span->SizeClass))
             {

@@ -74,25 +74,22 @@ internal sealed unsafe partial class Heap : IDisposable
         try
         {
             _map = (PageEntry*)_os.ReserveCommitted(_mapBytes);
-            try
-            {
-                _smallPages = (SmallPageEntry*)_os.Reserve(_smallPagesBytes, _os.PageSize);
-                _smallPagesByAddress = _smallPages - (_base >> PageShift);
-                CommitSmallPageMap();
-            }
-            catch
-            {
-                if (_smallPages != null)
-                {
-                    _os.Release(_smallPages, _smallPagesBytes);
-                }
-
-                _os.Release(_map, _mapBytes);
-                throw;
-            }
+            _smallPages = (SmallPageEntry*)_os.Reserve(_smallPagesBytes, _os.PageSize);
+            _smallPagesByAddress = _smallPages - (_base >> PageShift);
+            CommitSmallPageMap();
         }
         catch
         {
+            if (_smallPages != null)
+            {
+                _os.Release(_smallPages, _smallPagesBytes);
+            }
+
+            if (_map != null)
+            {
+                _os.Release(_map, _mapBytes);
+            }
+
             _os.Release((void*)_base, _size);
             throw;
         }
