@@ -8,8 +8,9 @@ namespace Numa.Benchmarks;
 
 /// <summary>
 /// Entry point. <c>micro [BenchmarkDotNet arguments]</c> (or any <c>--filter</c>/<c>--list</c>) runs the
-/// micro-benchmarks; <c>suite [--full] [options]</c> (the default) runs the multi-threaded workloads, one child
-/// process per case; <c>case</c> is that child; <c>faults</c> measures the page-fault cost that purging trades against.
+/// micro-benchmarks; <c>paired</c> runs the README's micro table several times (see <see cref="PairedMicroRunner"/>);
+/// <c>suite [--full] [options]</c> (the default) runs the multi-threaded workloads, one child process per case;
+/// <c>case</c> is that child; <c>faults</c> measures the page-fault cost that purging trades against.
 /// </summary>
 public static class Program
 {
@@ -33,6 +34,13 @@ public static class Program
                 return 0;
             case "case":
                 return RunCase(rest);
+            case "paired":
+                var paired = Parse(rest);
+                return PairedMicroRunner.Run(
+                    int.Parse(paired.GetValueOrDefault("runs") ?? "5", CultureInfo.InvariantCulture),
+                    paired.ContainsKey("peers"),
+                    paired.GetValueOrDefault("artifacts") ?? Path.Combine("BenchmarkDotNet.Artifacts", "paired"),
+                    Console.Out);
             case "faults":
                 return PageFaultCost.Run(Console.Out);
             case "suite":
@@ -50,6 +58,7 @@ public static class Program
     {
         output.WriteLine("usage: NumaHeap.Benchmarks [suite [--full] [--workloads a,b] [--allocators a,b] [--threads 1,2] [--duration-ms N] [--warmup-ms N] [--repeat N] [--out DIR] [--command TEXT]]");
         output.WriteLine("       NumaHeap.Benchmarks micro [BenchmarkDotNet options, e.g. --filter '*FixedSize*' --job short]");
+        output.WriteLine("       NumaHeap.Benchmarks paired [--runs 5] [--peers] [--artifacts DIR]   (the README's micro table: NumaHeap and NativeMemory in each run, lowest and median ratios)");
         output.WriteLine("       NumaHeap.Benchmarks case --workload W --allocator A --threads N [--duration-ms N] [--warmup-ms N] [--seed N]");
         output.WriteLine("       NumaHeap.Benchmarks faults   (what a page fault costs here, 4 KiB and transparent huge pages)");
         output.WriteLine("workloads: " + string.Join(", ", WorkloadCatalog.Workloads));
@@ -123,7 +132,7 @@ public static class Program
             }
 
             string key = args[i][2..];
-            if (key is "full" or "quick")
+            if (key is "full" or "quick" or "peers")
             {
                 options[key] = "true";
                 continue;
