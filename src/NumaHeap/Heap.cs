@@ -33,7 +33,7 @@ internal sealed unsafe partial class Heap : IDisposable
     /// <summary>Where the small-page map starts in its reservation: half a page and a cache line in.</summary>
     /// <remarks>
     /// A load whose address has the same low 12 bits as a store still in flight waits for that store
-    /// (4K aliasing). At the start of the reservation, the entry of every page 4 MiB into a region
+    /// (4K aliasing). At the start of the reservation, the entry of every page on a 4 MiB boundary
     /// (page index a multiple of 512) would share its low 12 bits with the page's first block, and
     /// Free reads the entry just after the caller wrote to the block: there the first span of each
     /// shard begins, and its first block is the one a thread's list hands out again and again. With
@@ -227,12 +227,12 @@ internal sealed unsafe partial class Heap : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint SpanOffset(void* address, SmallPageEntry* entry) => (uint)address - entry->SpanStart;
 
+    private void* SmallPagesReservation => (byte*)_smallPages - SmallPageMapOffset;
+
     // Spans live only in the first part of each region, so only that part's small-page entries are
     // ever read (Free reads one only for a pointer of its own shard, the slow paths only on a span
     // page): the rest of the map stays reserved, which spares three quarters of its commit charge
     // where the OS charges commits up front (Windows).
-    private void* SmallPagesReservation => (byte*)_smallPages - SmallPageMapOffset;
-
     private void CommitSmallPageMap()
     {
         nuint bytesPerRegion = (SpanPartSize >> PageShift) * (nuint)sizeof(SmallPageEntry);
