@@ -67,13 +67,10 @@ public static class PairedMicroRunner
             Directory.Delete(artifacts, recursive: true);
         }
 
-        ProcessStartInfo start = SuiteRunner.CaseProcess(
+        // BenchmarkDotNet runs with tiered compilation, as the README's micro command does.
+        ProcessStartInfo start = SuiteRunner.SelfProcess(
             ["micro", "--job", "short", "--inProcess", "--join", "--exporters", "json", "--artifacts", artifacts, "--filter", .. filters],
             redirect: false);
-
-        // BenchmarkDotNet runs with tiered compilation, as the README's micro command does.
-        start.Environment.Remove("DOTNET_TieredCompilation");
-        start.Environment.Remove("DOTNET_TieredPGO");
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the benchmark process.");
         process.WaitForExit();
         if (process.ExitCode != 0)

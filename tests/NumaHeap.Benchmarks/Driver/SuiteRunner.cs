@@ -128,6 +128,15 @@ public static class SuiteRunner
     /// </summary>
     public static ProcessStartInfo CaseProcess(IEnumerable<string> args, bool redirect)
     {
+        ProcessStartInfo start = SelfProcess(args, redirect);
+        start.Environment["DOTNET_TieredCompilation"] = "0";
+        start.Environment["DOTNET_TieredPGO"] = "0";
+        return start;
+    }
+
+    /// <summary>This program started again with <paramref name="args"/>, with glibc's static TLS surplus that jemalloc needs.</summary>
+    public static ProcessStartInfo SelfProcess(IEnumerable<string> args, bool redirect)
+    {
         string processPath = Environment.ProcessPath ?? "dotnet";
         var start = new ProcessStartInfo(processPath)
         {
@@ -145,8 +154,6 @@ public static class SuiteRunner
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["DOTNET_TieredCompilation"] = "0";
-        start.Environment["DOTNET_TieredPGO"] = "0";
         start.Environment["GLIBC_TUNABLES"] = StaticTls.Tunables(Environment.GetEnvironmentVariable("GLIBC_TUNABLES"));
         return start;
     }

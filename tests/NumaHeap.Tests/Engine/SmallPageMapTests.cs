@@ -22,8 +22,8 @@ public sealed unsafe class SmallPageMapTests
         void* first = heap.Alloc(16);
         Assert.True(((nuint)first & (FourMiB - 1)) == 0, $"the first block of a new heap lies at a 4 MiB boundary (0x{(nuint)first:X})");
 
-        // The first 64 MiB of the shard's span part at strides of 4 MiB down to 512 KiB: blocks at the
-        // start of each page and 4 KiB into it (the same low 12 bits) against the page's entry.
+        // Every 512 KiB of the shard's first 64 MiB (so every 4, 2 and 1 MiB boundary too): the blocks at
+        // the start of the page and 4 KiB into it (the same low 12 bits) against the page's entry.
         for (nuint offset = 0; offset < 16 * FourMiB; offset += 512 << 10)
         {
             var page = (nuint)first + offset;
