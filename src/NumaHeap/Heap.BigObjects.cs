@@ -83,13 +83,15 @@ internal sealed unsafe partial class Heap
         return newPages == oldPages || pages.TryGrowBig((nuint)ptr, oldPages, newPages);
     }
 
-    // The region the calling thread allocates from; never creates a cache.
+    // The region the calling thread allocates from. A thread's first call may be a big block: where
+    // new threads get set up (bound round-robin, the main thread interleaved), that call creates the
+    // cache, so that the setup does not wait for the thread's first small block.
     private int CurrentRegion()
     {
         ThreadCache* cache = CacheSlot;
         if (cache == null || cache->HeapId != _id)
         {
-            cache = Checks ? ThreadCacheOwner.Current.Find(_id) : null;
+            cache = _setsUpNewThreads ? GetCache() : Checks ? ThreadCacheOwner.Current.Find(_id) : null;
         }
 
         if (cache == null)
@@ -97,6 +99,9 @@ internal sealed unsafe partial class Heap
             return NodeOfCurrentCpu();
         }
 
-        return cache->BoundNode >= 0 ? cache->BoundNode : cache->Node;
+        // An unbound cache still homed on the interleaved region is the main thread's after its
+        // interleaving ended: its small blocks move at the next refill, its big blocks now.
+        int bound = BoundNodeOf(cache);
+        return bound >= 0 ? bound : cache->Node < _nodeCount ? cache->Node : NodeOfCurrentCpu();
     }
 }

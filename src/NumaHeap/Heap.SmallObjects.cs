@@ -36,6 +36,9 @@ internal sealed unsafe partial class Heap
     private int _releasingCaches;
     private bool _disposed;
     private int _roundRobinNode = -1;
+
+    // True when OnNewThread does anything: binding threads round-robin or interleaving the main thread.
+    private readonly bool _setsUpNewThreads;
     private readonly List<RegisteredCache> _caches = new();
     private int _deadCacheScanThreshold = DeadCacheScanAlwaysBelow;
 
@@ -365,18 +368,26 @@ internal sealed unsafe partial class Heap
         }
     }
 
-    private int NodeOfCurrentCpu() => _nodeCount == 1 ? 0 : Topology.GetNodeOfCpu(Thread.GetCurrentProcessorId());
-
-    // The thread may have been moved to another node's CPUs: its cached blocks go home and it
-    // starts allocating on the new node.
-    private void RefreshNode(ThreadCache* cache)
+    // The node a cache is bound to (the interleaved region for the main thread until another thread
+    // allocates), or -1.
+    private int BoundNodeOf(ThreadCache* cache)
     {
         if (cache->BoundNode == _nodeCount && Volatile.Read(ref _mainThreadInterleaving) != 0)
         {
             cache->BoundNode = -1;
         }
 
-        int node = cache->BoundNode >= 0 ? cache->BoundNode : NodeOfCurrentCpu();
+        return cache->BoundNode;
+    }
+
+    private int NodeOfCurrentCpu() => _nodeCount == 1 ? 0 : Topology.GetNodeOfCpu(Thread.GetCurrentProcessorId());
+
+    // The thread may have been moved to another node's CPUs: its cached blocks go home and it
+    // starts allocating on the new node.
+    private void RefreshNode(ThreadCache* cache)
+    {
+        int bound = BoundNodeOf(cache);
+        int node = bound >= 0 ? bound : NodeOfCurrentCpu();
         if (node != cache->Node)
         {
             MoveCache(cache, node);

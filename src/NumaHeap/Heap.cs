@@ -78,6 +78,7 @@ internal sealed unsafe partial class Heap : IDisposable
         Checks = options.Checks;
         Topology = options.Topology ?? ReadTopology(options.SimulatedNodes);
         _nodeCount = Topology.NodeCount;
+        _setsUpNewThreads = _nodeCount > 1 && (options.InterleaveMainThread || options.BindThreadsRoundRobin);
         int regions = _nodeCount + 1;
 
         (_base, _regionShift) = ReserveRegions(_os, regions, options.RegionShift);
@@ -124,6 +125,15 @@ internal sealed unsafe partial class Heap : IDisposable
 
             var bigPages = new PageHeap.PageHeap(_os, _map, _base, start + SpanPartSize, BigPartSize, hugePages, options.PurgeDelayMs, options.ResidentLimitPercent);
             _regions[r] = new NodeHeap(this, r, shardSpanPages, bigPages, BindRegion(r, start));
+        }
+
+        // The kernel interleaves a huge page as one unit: under THP "always" the interleaved region's
+        // small blocks would sit on one node per 2 MiB. Its spans never take huge pages, and its big
+        // blocks only where the options ask for them (then they interleave per huge page).
+        if (_nodeCount > 1)
+        {
+            nuint interleaved = _base + ((nuint)_nodeCount << _regionShift);
+            _ = _os.TryAdviseHugePages((void*)interleaved, hugePages ? SpanPartSize : (nuint)1 << _regionShift, enable: false);
         }
 
         _maintenance = new Timer(static state => ((Heap)state!).RunMaintenance(), this, Timeout.Infinite, Timeout.Infinite);

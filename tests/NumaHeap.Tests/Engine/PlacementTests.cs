@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
 using System.Threading;
+using Numa.Configuration;
 using Numa.Platform;
 using Xunit;
 using Xunit.Abstractions;
@@ -138,5 +141,92 @@ public sealed unsafe class PlacementTests(ITestOutputHelper output)
         }
 
         Assert.Equal([0, 1, 2, 3, 0, 1, 2, 3], nodes);
+    }
+
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(2 * 1024 * 1024)]
+    public void RoundRobinBinding_BindsANewThreadWhateverItsFirstAllocationIs(int firstSize)
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 4, bindThreadsRoundRobin: true);
+        var nodes = new int[8];
+        for (int t = 0; t < nodes.Length; t++)
+        {
+            int index = t;
+            var thread = new TestThread(() =>
+            {
+                void* block = heap.Alloc((nuint)firstSize);
+                nodes[index] = heap.GetNode(block);
+                heap.Free(block);
+            });
+            thread.Start();
+            thread.Join();
+        }
+
+        Assert.Equal([0, 1, 2, 3, 0, 1, 2, 3], nodes);
+    }
+
+    [Fact]
+    public void MainThreadInterleaving_HoldsForABigFirstBlock_AndCurrentNodeSaysSoBeforeAnyAllocation()
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 2, interleaveMainThread: true);
+        Assert.Equal(NumaHeap.InterleavedNode, heap.CurrentNode);
+        void* big = heap.Alloc(4 * 1024 * 1024);
+        Assert.Equal(NumaHeap.InterleavedNode, heap.GetNode(big));
+
+        var worker = new TestThread(() => heap.Free(heap.Alloc(4 * 1024 * 1024)));
+        worker.Start();
+        worker.Join();
+
+        // Once another thread has allocated, the main thread's next big block is its own node's.
+        void* later = heap.Alloc(4 * 1024 * 1024);
+        Assert.NotEqual(NumaHeap.InterleavedNode, heap.GetNode(later));
+        Assert.NotEqual(NumaHeap.InterleavedNode, heap.CurrentNode);
+        heap.Free(later);
+        heap.Free(big);
+        heap.Validate();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void InterleavedRegion_TakesNoTransparentHugePagesForItsSpans(bool transparentHugePages)
+    {
+        HugePageMode hugePages = transparentHugePages ? HugePageMode.Transparent : HugePageMode.Off;
+        // Interleaving goes per huge page: under THP "always" small interleaved blocks would sit on
+        // one node per 2 MiB. The kernel's VmFlags say whether the heap opted the range out ("nh").
+        using Heap heap = TestHeaps.Create(simulatedNodes: 2, hugePages: hugePages);
+        nuint regionSize = heap.ReservationSize / 3;
+        nuint interleaved = heap.ReservationStart + (2 * regionSize);
+        void* small = heap.Allocate(1000, NumaPlacement.Interleaved);
+        void* big = heap.Allocate(4 * 1024 * 1024, NumaPlacement.Interleaved);
+        Assert.Equal(interleaved, (nuint)small & ~(regionSize - 1));
+        Assert.Contains("nh", KernelVmFlags((nuint)small));
+        bool bigTakesHugePages = hugePages == HugePageMode.Transparent && heap.Options.Os.HugePages.TransparentAvailable;
+        Assert.Equal(!bigTakesHugePages, KernelVmFlags((nuint)big).Contains("nh"));
+        heap.Free(small);
+        heap.Free(big);
+    }
+
+    // The VmFlags of the mapping that holds the address, from /proc/self/smaps.
+    private static string[] KernelVmFlags(nuint address)
+    {
+        bool inside = false;
+        foreach (string line in File.ReadLines("/proc/self/smaps"))
+        {
+            int dash = line.IndexOf('-', StringComparison.Ordinal);
+            int space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (dash > 0 && space > dash && nuint.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out nuint start)
+                && nuint.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out nuint end))
+            {
+                inside = address >= start && address < end;
+            }
+            else if (inside && line.StartsWith("VmFlags:", StringComparison.Ordinal))
+            {
+                return line["VmFlags:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            }
+        }
+
+        throw new InvalidOperationException($"/proc/self/smaps has no mapping that holds 0x{address:X}.");
     }
 }
