@@ -171,13 +171,15 @@ internal sealed unsafe partial class Heap
         }
     }
 
-    // mincore over the pages below both frontiers of the region; -1 where the OS cannot tell.
+    // mincore over the committed pages of the region; -1 where the OS cannot tell. Committed, not
+    // just below the frontier: under THP "always" a fault near the frontier brings in a whole huge
+    // page, part of it above.
     private long ResidentBytes(NodeHeap node)
     {
-        long resident = _os.GetResidentBytes((void*)node.BigPages.Start, node.BigPages.Top - node.BigPages.Start);
+        long resident = _os.GetResidentBytes((void*)node.BigPages.Start, node.BigPages.CommittedTop - node.BigPages.Start);
         foreach (NodeShard shard in node.Shards)
         {
-            long spans = _os.GetResidentBytes((void*)shard.SpanPages.Start, shard.SpanPages.Top - shard.SpanPages.Start);
+            long spans = _os.GetResidentBytes((void*)shard.SpanPages.Start, shard.SpanPages.CommittedTop - shard.SpanPages.Start);
             resident = resident < 0 || spans < 0 ? -1 : resident + spans;
         }
 

@@ -90,6 +90,9 @@ internal sealed unsafe class PageHeap
     /// <summary>The frontier: pages below it have been handed out at least once.</summary>
     public nuint Top => Volatile.Read(ref _top);
 
+    /// <summary>The end of the committed pages: at or above <see cref="Top"/>, a commit step at a time.</summary>
+    public nuint CommittedTop => Volatile.Read(ref _committedTop);
+
     private nuint InUse => _bigLiveBytes + _spanBytes;
 
     /// <summary>Takes a run of <paramref name="pages"/> pages for a big block and marks it in the page map.</summary>
@@ -757,7 +760,7 @@ internal sealed unsafe class PageHeap
             _os.TryAdviseHugePages((void*)_committedTop, newTop - _committedTop, enable: true);
         }
 
-        _committedTop = newTop;
+        Volatile.Write(ref _committedTop, newTop);
     }
 
     private static nuint AlignUp(nuint address, nuint alignPages)
