@@ -70,6 +70,7 @@ internal sealed unsafe partial class Heap
             }
 
             long smallLive = outstanding - cachedInThreads[r] - pendingRemote[r];
+            long resident = ResidentBytes(node);
             var statistics = new NumaNodeStatistics
             {
                 Node = r == _nodeCount ? NumaHeap.InterleavedNode : r,
@@ -77,7 +78,8 @@ internal sealed unsafe partial class Heap
                 SmallLiveBytes = smallLive,
                 BigLiveBytes = pages.BigLiveBytes,
                 CommittedBytes = pages.CommittedBytes,
-                ResidentBytes = ResidentBytes(node),
+                ResidentBytes = resident,
+                SpilledBytes = r == _nodeCount ? 0 : SpilledBytes(node, Topology.Nodes[r].OsNode, resident),
                 CachedInThreadsBytes = cachedInThreads[r],
                 CachedInNodeBytes = inNode,
                 FreeRunBytes = pages.FreeRunBytes,
@@ -171,6 +173,9 @@ internal sealed unsafe partial class Heap
         }
     }
 
+    /// <summary>Pages per node whose placement <see cref="SpilledBytes"/> asks the kernel for.</summary>
+    private const int SpillSamples = 1024;
+
     // mincore over the committed pages of the region; -1 where the OS cannot tell. Committed, not
     // just below the frontier: under THP "always" a fault near the frontier brings in a whole huge
     // page, part of it above.
@@ -184,6 +189,66 @@ internal sealed unsafe partial class Heap
         }
 
         return resident;
+    }
+
+    // Resident bytes of a node's region that the kernel put on other nodes (MPOL_PREFERRED spills
+    // when the node is full), estimated from the nodes of up to SpillSamples pages spread evenly over
+    // the region's committed pages: one move_pages call, so that statistics stay cheap. -1 where
+    // the kernel cannot tell, or the topology is simulated (every node is one OS node).
+    private long SpilledBytes(NodeHeap node, int osNode, long resident)
+    {
+        if (!_os.SupportsNuma || Topology.IsSimulated || resident < 0)
+        {
+            return -1;
+        }
+
+        Span<(nuint Start, nuint End)> ranges = stackalloc (nuint, nuint)[1 + node.Shards.Length];
+        int count = 0;
+        nuint committed = 0;
+        ranges[count++] = (node.BigPages.Start, node.BigPages.CommittedTop);
+        foreach (NodeShard shard in node.Shards)
+        {
+            ranges[count++] = (shard.SpanPages.Start, shard.SpanPages.CommittedTop);
+        }
+
+        foreach (var (start, end) in ranges[..count])
+        {
+            committed += (end - start) / _os.PageSize;
+        }
+
+        if (committed == 0 || resident == 0)
+        {
+            return 0;
+        }
+
+        int samples = (int)Math.Min(committed, SpillSamples);
+        Span<nint> pages = stackalloc nint[samples];
+        Span<int> osNodes = stackalloc int[samples];
+        nuint stride = committed / (nuint)samples;
+        int range = 0;
+        nuint skipped = 0;
+        for (int i = 0; i < samples; i++)
+        {
+            nuint page = (nuint)i * stride;
+            while (page - skipped >= (ranges[range].End - ranges[range].Start) / _os.PageSize)
+            {
+                skipped += (ranges[range].End - ranges[range].Start) / _os.PageSize;
+                range++;
+            }
+
+            pages[i] = (nint)(ranges[range].Start + ((page - skipped) * _os.PageSize));
+        }
+
+        _os.QueryPageNodes(pages, osNodes);
+        int present = 0;
+        int elsewhere = 0;
+        foreach (int placed in osNodes)
+        {
+            present += placed >= 0 ? 1 : 0;
+            elsewhere += placed >= 0 && placed != osNode ? 1 : 0;
+        }
+
+        return present == 0 ? 0 : resident * elsewhere / present;
     }
 
     private void ValidateChain(void* head, int count, int region, int sizeClass, HashSet<nint> freeBlocks, string where)

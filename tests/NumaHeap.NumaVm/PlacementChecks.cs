@@ -318,8 +318,8 @@ internal static unsafe class PlacementChecks
                 long live = statistics.LiveBytes - liveBefore;
                 long tolerance = Math.Max(1 << 20, kernelBytes / 50);
                 CheckLog.Check(live >= requested && live <= usable, $"statistics.node{node.Id}.live", $"live {live:N0} B for {requested:N0} B requested, {usable:N0} B usable");
-                CheckLog.Check(Math.Abs(statistics.ResidentBytes - kernelBytes) <= tolerance && kernelPages.Keys.All(k => k == node.OsNode),
-                    $"statistics.node{node.Id}.resident", $"heap {statistics.ResidentBytes:N0} B, numa_maps {kernelBytes:N0} B ({string.Join(" ", kernelPages.Select(p => $"N{p.Key}={p.Value}"))}), tolerance {tolerance:N0} B");
+                CheckLog.Check(Math.Abs(statistics.ResidentBytes - kernelBytes) <= tolerance && kernelPages.Keys.All(k => k == node.OsNode) && statistics.SpilledBytes == 0,
+                    $"statistics.node{node.Id}.resident", $"heap {statistics.ResidentBytes:N0} B ({statistics.SpilledBytes:N0} B spilled), numa_maps {kernelBytes:N0} B ({string.Join(" ", kernelPages.Select(p => $"N{p.Key}={p.Value}"))}), tolerance {tolerance:N0} B");
                 foreach (nint block in blocks)
                 {
                     NumaHeap.Free((void*)block);

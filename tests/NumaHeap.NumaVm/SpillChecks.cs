@@ -46,6 +46,11 @@ internal static unsafe class SpillChecks
             CheckLog.Check(statistics.LiveBytes >= (long)megabytes << 20 && Math.Abs(statistics.ResidentBytes - kernelBytes) <= tolerance,
                 "spill.statistics", $"node {small.Id} live {statistics.LiveBytes:N0} B, resident {statistics.ResidentBytes:N0} B; numa_maps of its region {string.Join(" ", kernel.Select(p => $"N{p.Key}={p.Value}"))}");
 
+            // SpilledBytes is estimated from a sample of pages: within 10% of the region's resident bytes.
+            long kernelSpilled = (kernelBytes / Kernel.PageSize - kernel.GetValueOrDefault(small.OsNode)) * Kernel.PageSize;
+            CheckLog.Check(Math.Abs(statistics.SpilledBytes - kernelSpilled) <= statistics.ResidentBytes / 10,
+                "spill.spilled-bytes", $"statistics {statistics.SpilledBytes:N0} B spilled, numa_maps {kernelSpilled:N0} B on other nodes");
+
             // The other node still serves its own threads from its own memory.
             Threads.Run(() =>
             {

@@ -46,6 +46,7 @@ internal sealed class NumaHeapMetrics : IDisposable
         Bytes("numaheap.big_live_bytes", static n => n.BigLiveBytes, "Bytes of big blocks (page runs) handed out and not yet freed.");
         Bytes("numaheap.committed_bytes", static n => n.CommittedBytes, "Bytes of the node's region that are committed and not purged.");
         Bytes("numaheap.resident_bytes", static n => n.ResidentBytes, "Bytes of the node's region resident in physical memory.");
+        Bytes("numaheap.spilled_bytes", static n => n.SpilledBytes, "Resident bytes of the node's region that the kernel placed on other nodes (estimated from a sample).");
         Bytes("numaheap.cached_in_threads_bytes", static n => n.CachedInThreadsBytes, "Bytes of free blocks held in thread caches.");
         Bytes("numaheap.cached_in_node_bytes", static n => n.CachedInNodeBytes, "Bytes of free blocks held in the node heap's free lists.");
         Bytes("numaheap.free_run_bytes", static n => n.FreeRunBytes, "Bytes in free page runs of the node's page allocator.");

@@ -26,6 +26,13 @@ public sealed class NumaNodeStatistics
     /// <summary>Bytes resident in physical memory as the OS reports it (<c>mincore</c>); -1 where unknown or not computed.</summary>
     public long ResidentBytes { get; init; }
 
+    /// <summary>
+    /// Of <see cref="ResidentBytes"/>, the bytes the kernel placed on other nodes because this node
+    /// had no free memory, estimated from a sample of the region's pages; 0 for the interleaved heap,
+    /// -1 where the kernel cannot tell or the topology is simulated.
+    /// </summary>
+    public long SpilledBytes { get; init; }
+
     /// <summary>Bytes of free blocks held in thread caches of threads on this node.</summary>
     public long CachedInThreadsBytes { get; init; }
 

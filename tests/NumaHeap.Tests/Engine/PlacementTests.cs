@@ -62,6 +62,24 @@ public sealed unsafe class PlacementTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SpilledBytes_IsZeroWhereEveryPageIsOnItsNode_AndUnknownForSimulatedNodes()
+    {
+        using (Heap real = TestHeaps.Create(simulatedNodes: 0))
+        {
+            byte* block = (byte*)real.Alloc(8 * 1024 * 1024);
+            new Span<byte>(block, 8 * 1024 * 1024).Fill(1);
+            NumaNodeStatistics node = real.GetStatistics().Nodes[real.CurrentNode];
+            Assert.Equal(OsMemory.Default.SupportsNuma ? 0 : -1, node.SpilledBytes);
+            Assert.Equal(0, real.GetStatistics().Interleaved.SpilledBytes);
+            real.Free(block);
+        }
+
+        using Heap simulated = TestHeaps.Create(simulatedNodes: 2);
+        simulated.Free(simulated.Alloc(1000));
+        Assert.All(simulated.GetStatistics().Nodes, n => Assert.Equal(-1, n.SpilledBytes));
+    }
+
+    [Fact]
     public void InterleavedBlocks_AreSpreadOverEveryRealNode()
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: 0);
