@@ -219,6 +219,60 @@ internal sealed unsafe partial class Heap
         }
     }
 
+    /// <summary>NumaHeap.MovePagesToNode: the whole pages inside the range, in batches of one move_pages call each.</summary>
+    public long MovePagesToNode(void* address, nuint byteCount, int node)
+    {
+        if ((uint)node >= (uint)_nodeCount)
+        {
+            ThrowHelper.ThrowNodeOutOfRange(node, _nodeCount);
+        }
+
+        nuint start = (nuint)address;
+        if (start == 0 || start + byteCount < start)
+        {
+            throw new ArgumentException($"The range at 0x{start:X} of {byteCount} bytes is not memory of the process.", nameof(address));
+        }
+
+        if (start + byteCount > _base && start < _base + _size)
+        {
+            throw new ArgumentException($"The range at 0x{start:X} of {byteCount} bytes overlaps the heap's own memory, which the heap places itself; allocate it with NumaPlacement.OnNode instead.", nameof(address));
+        }
+
+        nuint pageSize = _os.PageSize;
+        nuint first = AlignUp(start, pageSize);
+        nuint end = (start + byteCount) & ~(pageSize - 1);
+        if (Topology.IsSimulated || !_os.SupportsNuma || end <= first)
+        {
+            return 0;
+        }
+
+        const int Batch = 512;
+        Span<nint> pages = stackalloc nint[Batch];
+        Span<int> status = stackalloc int[Batch];
+        int osNode = Topology.Nodes[node].OsNode;
+        long placed = 0;
+        for (nuint page = first; page < end;)
+        {
+            int count = (int)Math.Min((nuint)Batch, (end - page) / pageSize);
+            for (int i = 0; i < count; i++, page += pageSize)
+            {
+                pages[i] = (nint)page;
+            }
+
+            if (!_os.TryMovePages(pages[..count], osNode, status))
+            {
+                return placed;
+            }
+
+            foreach (int result in status[..count])
+            {
+                placed += result == osNode ? 1 : 0;
+            }
+        }
+
+        return placed;
+    }
+
     // Validates a pointer as a live block of this heap and says what it is; throws for anything else.
     private BlockInfo Describe(void* ptr)
     {

@@ -36,6 +36,7 @@ internal static unsafe class PlacementChecks
         CheckLog.Run("interleaved", CheckInterleaved);
         CheckLog.Run("remote-frees", CheckRemoteFreesGoHome);
         CheckLog.Run("statistics", CheckStatisticsAgainstKernel);
+        CheckLog.Run("kestrel-pool", CheckPinnedPoolBlocks);
     }
 
     private static void CheckTopology()
@@ -324,6 +325,35 @@ internal static unsafe class PlacementChecks
                 {
                     NumaHeap.Free((void*)block);
                 }
+            });
+        }
+    }
+
+    // NumaHeap.AspNetCore's pinned blocks (GC memory moved with move_pages) are on the renter's node.
+    private static void CheckPinnedPoolBlocks()
+    {
+        using var pool = new Numa.AspNetCore.NumaPinnedMemoryPool();
+        foreach (NumaNode node in Topology.Nodes)
+        {
+            Threads.Run(() =>
+            {
+                NumaHeap.BindCurrentThread(node.Id);
+                var owners = new List<System.Buffers.IMemoryOwner<byte>>();
+                var census = new PageCensus();
+                for (int i = 0; i < 200; i++)
+                {
+                    System.Buffers.IMemoryOwner<byte> owner = pool.Rent();
+                    owner.Memory.Span.Fill((byte)i);
+                    fixed (byte* data = owner.Memory.Span)
+                    {
+                        census.AddBlock(data, owner.Memory.Length);
+                    }
+
+                    owners.Add(owner);
+                }
+
+                owners.ForEach(o => o.Dispose());
+                CheckLog.Check(census.AllOn(node.OsNode), $"kestrel-pool.node{node.Id}", $"200 blocks of 4 KiB rented by a thread bound to node {node.Id}: {census}");
             });
         }
     }

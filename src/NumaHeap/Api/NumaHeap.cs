@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
 
 namespace Numa;
@@ -99,6 +100,25 @@ public static unsafe class NumaHeap
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> does not exist.</exception>
     /// <exception cref="InvalidOperationException">The OS refused to set the thread's affinity.</exception>
     public static void BindCurrentThread(int node) => Heap.Default.BindCurrentThread(node);
+
+    /// <summary>
+    /// Moves the resident pages of memory that the caller owns and the heap did not allocate (a
+    /// pinned array, a mapped buffer) to <paramref name="node"/>: the whole pages inside the range,
+    /// those already faulted in. Pages faulted in later are placed by the OS as usual.
+    /// </summary>
+    /// <returns>How many pages of the range are on the node afterwards; 0 where the OS cannot move pages or the topology is simulated.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> does not exist.</exception>
+    /// <exception cref="ArgumentException">The range is null, wraps around, or overlaps the heap's own memory.</exception>
+    public static long MovePagesToNode(void* address, nuint byteCount, int node) => Heap.Default.MovePagesToNode(address, byteCount, node);
+
+    /// <summary>
+    /// Creates a meter named <c>NumaHeap</c> from <paramref name="meterFactory"/> (a host's, so that
+    /// its listeners and tests scope it) with the instruments of the process-wide heap. The static
+    /// meter that the heap publishes for code without a factory stays; the factory owns and
+    /// disposes this one.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="meterFactory"/> is null.</exception>
+    public static Meter CreateMeter(IMeterFactory meterFactory) => NumaHeapMetrics.CreateFromFactory(Heap.Default, meterFactory);
 
     /// <summary>A snapshot of the heap's counters, per node and in total.</summary>
     public static NumaHeapStatistics GetStatistics() => Heap.Default.GetStatistics();

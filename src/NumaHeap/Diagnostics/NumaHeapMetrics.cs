@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Numa;
 
@@ -25,6 +26,8 @@ internal sealed class NumaHeapMetrics : IDisposable
     /// <summary>The tag that names the node of a measurement.</summary>
     public const string NodeTag = "numa.node";
 
+    private static readonly ConditionalWeakTable<Meter, NumaHeapMetrics> s_factoryMeters = new();
+
     private readonly Heap _heap;
     private readonly long _snapshotLifetimeTicks;
     private readonly object _snapshotLock = new();
@@ -36,10 +39,16 @@ internal sealed class NumaHeapMetrics : IDisposable
     /// <param name="meterName">The meter's name.</param>
     /// <param name="snapshotLifetime">How long one statistics snapshot serves the instruments of a collection.</param>
     public NumaHeapMetrics(Heap heap, string meterName, TimeSpan snapshotLifetime)
+        : this(heap, new Meter(meterName, Version), snapshotLifetime)
+    {
+    }
+
+    /// <summary>Creates the instruments in <paramref name="meter"/> (a meter of a host's <see cref="IMeterFactory"/>) over <paramref name="heap"/>.</summary>
+    public NumaHeapMetrics(Heap heap, Meter meter, TimeSpan snapshotLifetime)
     {
         _heap = heap;
         _snapshotLifetimeTicks = (long)(snapshotLifetime.TotalSeconds * Stopwatch.Frequency);
-        Meter = new Meter(meterName, typeof(NumaHeapMetrics).Assembly.GetName().Version?.ToString());
+        Meter = meter;
 
         Bytes("numaheap.live_bytes", static n => n.LiveBytes, "Bytes in blocks handed out and not yet freed.");
         Bytes("numaheap.small_live_bytes", static n => n.SmallLiveBytes, "Bytes of small blocks (size classes) handed out and not yet freed.");
@@ -60,11 +69,33 @@ internal sealed class NumaHeapMetrics : IDisposable
         Meter.CreateObservableUpDownCounter("numaheap.thread_caches", () => (long)Snapshot().ThreadCaches, "{cache}", "Threads that hold a thread cache.");
     }
 
+    /// <summary>The version the meter reports: the assembly's.</summary>
+    public static string? Version => typeof(NumaHeapMetrics).Assembly.GetName().Version?.ToString();
+
     /// <summary>The meter that owns the instruments.</summary>
     public Meter Meter { get; }
 
     /// <summary>The metrics of the process-wide heap, created with it.</summary>
     public static NumaHeapMetrics? Default { get; private set; }
+
+    /// <summary>A meter of <paramref name="meterFactory"/> with the instruments over <paramref name="heap"/>, made once per meter.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="meterFactory"/> is null.</exception>
+    public static Meter CreateFromFactory(Heap heap, IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+
+        // A factory hands out one meter per name and version: instrument it once.
+        Meter meter = meterFactory.Create(new MeterOptions(MeterName) { Version = Version });
+        lock (s_factoryMeters)
+        {
+            if (!s_factoryMeters.TryGetValue(meter, out _))
+            {
+                s_factoryMeters.Add(meter, new NumaHeapMetrics(heap, meter, TimeSpan.FromMilliseconds(100)));
+            }
+        }
+
+        return meter;
+    }
 
     /// <summary>Publishes the meter of the process-wide heap; a failure leaves the heap working without metrics.</summary>
     public static void PublishDefault(Heap heap)

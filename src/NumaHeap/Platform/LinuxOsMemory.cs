@@ -155,6 +155,36 @@ internal sealed unsafe class LinuxOsMemory : OsMemory
         }
     }
 
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="status"/> is shorter than <paramref name="pages"/>.</exception>
+    public override bool TryMovePages(ReadOnlySpan<nint> pages, int osNode, Span<int> status)
+    {
+        if (status.Length < pages.Length)
+        {
+            throw new ArgumentException($"The status span holds {status.Length} entries for {pages.Length} pages.", nameof(status));
+        }
+
+        if (!SupportsNuma || (uint)osNode >= MaxNodes)
+        {
+            return false;
+        }
+
+        if (pages.IsEmpty)
+        {
+            return true;
+        }
+
+        int[] nodes = new int[pages.Length];
+        Array.Fill(nodes, osNode);
+        fixed (nint* pagePointers = pages)
+        fixed (int* nodePointer = nodes)
+        fixed (int* statusPointer = status)
+        {
+            // A positive result counts pages the kernel could not move; their statuses say why.
+            return LinuxKernel.MovePages(0, (nuint)pages.Length, (void**)pagePointers, nodePointer, statusPointer, LinuxKernel.MPOL_MF_MOVE) >= 0;
+        }
+    }
+
     public override bool TrySetCurrentThreadAffinity(ReadOnlySpan<int> cpus, out int error)
     {
         if (cpus.IsEmpty)

@@ -80,6 +80,13 @@ internal abstract unsafe class OsMemory
     /// <summary>The OS node that holds each page (<c>move_pages</c> with a null node list): a node number, or a negative errno (e.g. -ENOENT for a page not yet faulted in).</summary>
     public abstract void QueryPageNodes(ReadOnlySpan<nint> pages, Span<int> nodes);
 
+    /// <summary>
+    /// Moves resident pages to an OS node (<c>move_pages</c> with <c>MPOL_MF_MOVE</c>); each status is
+    /// the page's node afterwards or a negative errno (e.g. -ENOENT for a page not faulted in).
+    /// </summary>
+    /// <returns>False where the OS cannot move pages; the statuses are then undefined.</returns>
+    public virtual bool TryMovePages(ReadOnlySpan<nint> pages, int osNode, Span<int> status) => false;
+
     /// <summary>Pins the calling thread to the given CPUs (<c>sched_setaffinity</c>).</summary>
     /// <returns>False, with <paramref name="error"/> set, when the OS refused.</returns>
     public abstract bool TrySetCurrentThreadAffinity(ReadOnlySpan<int> cpus, out int error);

@@ -22,6 +22,9 @@ public sealed class PublicApiTests
     public void NumaHeapExtensionsObjectPool_PublicApi_MatchesTheApprovedFile() => Verify(typeof(NumaObjectPoolProvider).Assembly);
 
     [Fact]
+    public void NumaHeapAspNetCore_PublicApi_MatchesTheApprovedFile() => Verify(typeof(global::Numa.AspNetCore.NumaPinnedMemoryPool).Assembly);
+
+    [Fact]
     public void Diff_ShowsRemovedAndAddedLines_InOrder()
     {
         string diff = Diff(["a", "b", "c"], ["a", "x", "c", "d"]);

@@ -80,6 +80,51 @@ public sealed unsafe class PlacementTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MovePagesToNode_PlacesTheWholePagesOfCallerMemory_AsTheKernelReports()
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 0);
+        byte[] buffer = GC.AllocateArray<byte>(64 * 1024 + 100, pinned: true);
+        buffer.AsSpan().Fill(1);
+        fixed (byte* data = buffer)
+        {
+            long placed = heap.MovePagesToNode(data + 100, 64 * 1024, heap.Topology.NodeCount - 1);
+            if (!OsMemory.Default.SupportsNuma)
+            {
+                Assert.Equal(0, placed);
+                return;
+            }
+
+            // Whole pages inside the range only: 64 KiB from an unaligned start holds 15 of 4 KiB.
+            nint first = ((nint)data + 100 + 4095) & ~(nint)4095;
+            Assert.Equal(((nint)data + 100 + (64 * 1024) - first) / 4096, placed);
+            var nodes = new int[1];
+            OsMemory.Default.QueryPageNodes([first], nodes);
+            Assert.Equal(heap.Topology.Nodes[^1].OsNode, nodes[0]);
+        }
+
+        Assert.True(buffer.AsSpan().IndexOfAnyExcept((byte)1) < 0, "moving pages changed their contents");
+    }
+
+    [Fact]
+    public void MovePagesToNode_RefusesBadRanges_AndIgnoresSimulatedNodes()
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 2);
+        void* block = heap.Alloc(100_000);
+        Assert.Throws<ArgumentException>(() => heap.MovePagesToNode(block, 100_000, 0));
+        Assert.Throws<ArgumentException>(() => heap.MovePagesToNode(null, 4096, 0));
+        Assert.Throws<ArgumentException>(() => heap.MovePagesToNode((void*)nint.MaxValue, nuint.MaxValue, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => heap.MovePagesToNode((void*)4096, 4096, 2));
+        byte[] buffer = GC.AllocateArray<byte>(16 * 1024, pinned: true);
+        fixed (byte* data = buffer)
+        {
+            Assert.Equal(0, heap.MovePagesToNode(data, 16 * 1024, 1));
+        }
+
+        heap.Free(block);
+        heap.Validate();
+    }
+
+    [Fact]
     public void InterleavedBlocks_AreSpreadOverEveryRealNode()
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: 0);

@@ -22,6 +22,9 @@ internal static unsafe class LinuxKernel
 
     public const int MPOL_DEFAULT = 0;
     public const int MPOL_PREFERRED = 1;
+
+    /// <summary><c>move_pages</c>/<c>mbind</c> flag: move the pages that only this process maps.</summary>
+    public const int MPOL_MF_MOVE = 2;
     public const int MPOL_BIND = 2;
     public const int MPOL_INTERLEAVE = 3;
 
