@@ -22,6 +22,11 @@ namespace Numa;
 /// twice does nothing; using its memory after disposing it throws <see cref="ObjectDisposedException"/>.
 /// An owner that is never disposed keeps its block, as native memory that is never freed does.
 /// </para>
+/// <para>
+/// The buffers are native memory, not arrays: <c>MemoryMarshal.TryGetArray</c> returns false for
+/// them. Code that needs an array behind each segment (Kestrel's socket sends) takes
+/// <c>NumaPinnedMemoryPool</c> from the NumaHeap.AspNetCore package instead.
+/// </para>
 /// </remarks>
 public sealed class NumaMemoryPool : MemoryPool<byte>
 {
