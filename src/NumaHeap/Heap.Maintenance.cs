@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.Tracing;
 using System.Threading;
 using Numa.SizeClasses;
 using Numa.ThreadCaches;
@@ -46,6 +47,7 @@ internal sealed unsafe partial class Heap
         CollectAllRemote();
         foreach (NodeHeaps.NodeHeap node in _regions)
         {
+            (long Bytes, long Count) before = PurgesBeforeEvent(node);
             foreach (NodeHeaps.NodeShard shard in node.Shards)
             {
                 for (int c = 1; c < SizeClassTable.ClassCount; c++)
@@ -57,6 +59,7 @@ internal sealed unsafe partial class Heap
             }
 
             node.BigPages.Purge(force: true);
+            ReportPurges(node, before);
         }
 
         SpanDescriptors.ReleaseIfUnused();
@@ -71,12 +74,14 @@ internal sealed unsafe partial class Heap
             pending |= DecayTransferBatches();
             foreach (NodeHeaps.NodeHeap node in _regions)
             {
+                (long Bytes, long Count) before = PurgesBeforeEvent(node);
                 foreach (NodeHeaps.NodeShard shard in node.Shards)
                 {
                     pending |= shard.SpanPages.Purge(force: false);
                 }
 
                 pending |= node.BigPages.Purge(force: false);
+                ReportPurges(node, before);
             }
 
             if (pending)
@@ -88,7 +93,40 @@ internal sealed unsafe partial class Heap
         {
             // Purging is an optimisation: a refusal leaves the pages committed and the heap intact.
             LastMaintenanceError = e;
+            if (NumaHeapEventSource.Log.IsEnabled(EventLevel.Error, NumaHeapEventSource.Keywords.Maintenance))
+            {
+                NumaHeapEventSource.Log.MaintenanceError(e.GetType().FullName ?? e.GetType().Name, e.Message);
+            }
         }
+    }
+
+    // The node's purge counters, read only when a listener wants purge events (-1: nobody listens).
+    private static (long Bytes, long Count) PurgesBeforeEvent(NodeHeaps.NodeHeap node) =>
+        NumaHeapEventSource.Log.IsEnabled(EventLevel.Informational, NumaHeapEventSource.Keywords.Purge) ? PurgesOf(node) : (-1, -1);
+
+    private void ReportPurges(NodeHeaps.NodeHeap node, (long Bytes, long Count) before)
+    {
+        if (before.Bytes < 0)
+        {
+            return;
+        }
+
+        (long bytes, long count) = PurgesOf(node);
+        if (bytes > before.Bytes)
+        {
+            NumaHeapEventSource.Log.Purge(node.Region == _nodeCount ? NumaHeap.InterleavedNode : node.Region, bytes - before.Bytes, count - before.Count);
+        }
+    }
+
+    private static (long Bytes, long Count) PurgesOf(NodeHeaps.NodeHeap node)
+    {
+        PageHeap.PageHeapCounters pages = node.BigPages.GetCounters();
+        foreach (NodeHeaps.NodeShard shard in node.Shards)
+        {
+            pages += shard.SpanPages.GetCounters();
+        }
+
+        return (pages.PurgedBytes, pages.Purges);
     }
 
     // Once per decay period the batches that no refill took since the last pass go back to their

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.Tracing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -332,6 +333,11 @@ internal sealed unsafe partial class Heap
                 _caches.Add(new RegisteredCache((nint)cache, Thread.CurrentThread));
             }
 
+            if (NumaHeapEventSource.Log.IsEnabled(EventLevel.Verbose, NumaHeapEventSource.Keywords.ThreadCache))
+            {
+                NumaHeapEventSource.Log.ThreadCacheCreated(cache->Node, Environment.CurrentManagedThreadId);
+            }
+
             OnNewThread(cache);
         }
 
@@ -547,6 +553,11 @@ internal sealed unsafe partial class Heap
     // Sends a forgotten cache's remote chains and cached blocks home and folds in its counters.
     private void ReturnCacheContents(ThreadCache* cache)
     {
+        if (NumaHeapEventSource.Log.IsEnabled(EventLevel.Verbose, NumaHeapEventSource.Keywords.ThreadCache))
+        {
+            NumaHeapEventSource.Log.ThreadCacheReleased(cache->Node);
+        }
+
         try
         {
             CollectRemote(cache);

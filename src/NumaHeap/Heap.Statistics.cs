@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.Tracing;
 using Numa.NodeHeaps;
 using Numa.PageHeap;
 using Numa.SizeClasses;
@@ -71,6 +72,11 @@ internal sealed unsafe partial class Heap
 
             long smallLive = outstanding - cachedInThreads[r] - pendingRemote[r];
             long resident = ResidentBytes(node);
+            long spilled = r == _nodeCount ? 0 : SpilledBytes(node, Topology.Nodes[r].OsNode, resident);
+            if (spilled > 0 && NumaHeapEventSource.Log.IsEnabled(EventLevel.Warning, NumaHeapEventSource.Keywords.Placement))
+            {
+                NumaHeapEventSource.Log.NodeSpill(r, spilled, resident);
+            }
             var statistics = new NumaNodeStatistics
             {
                 Node = r == _nodeCount ? NumaHeap.InterleavedNode : r,
@@ -79,7 +85,7 @@ internal sealed unsafe partial class Heap
                 BigLiveBytes = pages.BigLiveBytes,
                 CommittedBytes = pages.CommittedBytes,
                 ResidentBytes = resident,
-                SpilledBytes = r == _nodeCount ? 0 : SpilledBytes(node, Topology.Nodes[r].OsNode, resident),
+                SpilledBytes = spilled,
                 CachedInThreadsBytes = cachedInThreads[r],
                 CachedInNodeBytes = inNode,
                 FreeRunBytes = pages.FreeRunBytes,

@@ -39,7 +39,15 @@ internal static unsafe class SpillChecks
             CheckLog.Check(census.On(small.OsNode) + census.On(large.OsNode) == census.Total && census.On(small.OsNode) > 0 && spilled > 0,
                 "spill.pages", $"{megabytes} MiB on node {small.Id} ({small.MemoryBytes >> 20} MiB): {census}");
 
-            NumaNodeStatistics statistics = NumaHeap.GetStatistics().Nodes[small.Id];
+            NumaNodeStatistics statistics;
+            long eventSpilled = -1;
+            using (var listener = new SpillListener())
+            {
+                statistics = NumaHeap.GetStatistics().Nodes[small.Id];
+                eventSpilled = listener.SpilledBytesOf(small.Id);
+            }
+
+            CheckLog.Check(eventSpilled == statistics.SpilledBytes && eventSpilled > 0, "spill.event", $"NodeSpill event for node {small.Id}: {eventSpilled:N0} B spilled");
             Dictionary<int, long> kernel = Sysfs.PagesByNode($"prefer:{small.OsNode}");
             long kernelBytes = kernel.Values.Sum() * Kernel.PageSize;
             long tolerance = Math.Max(1 << 20, kernelBytes / 50);
@@ -71,5 +79,29 @@ internal static unsafe class SpillChecks
             NumaHeap.Trim();
             CheckLog.Check(NumaHeap.GetStatistics().LiveBytes == 0, "spill.freed", "every block freed");
         });
+    }
+
+    // Records the heap's NodeSpill events (raised by GetStatistics when a node has pages elsewhere).
+    private sealed class SpillListener : System.Diagnostics.Tracing.EventListener
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _spilled = new();
+
+        public long SpilledBytesOf(int node) => _spilled.TryGetValue(node, out long bytes) ? bytes : -1;
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+        {
+            if (eventSource.Name == "NumaHeap")
+            {
+                EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Warning, System.Diagnostics.Tracing.EventKeywords.All);
+            }
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+        {
+            if (eventData.EventSource.Name == "NumaHeap" && eventData.EventName == "NodeSpill")
+            {
+                _spilled[(int)eventData.Payload![0]!] = (long)eventData.Payload[1]!;
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Tracing;
 
 namespace Numa;
 
@@ -7,7 +8,15 @@ namespace Numa;
 internal static class ThrowHelper
 {
     [DoesNotReturn]
-    public static void ThrowOutOfMemory(string message) => throw new OutOfMemoryException(message);
+    public static void ThrowOutOfMemory(string message)
+    {
+        if (NumaHeapEventSource.Log.IsEnabled(EventLevel.Error, NumaHeapEventSource.Keywords.OutOfMemory))
+        {
+            NumaHeapEventSource.Log.OutOfMemory(message);
+        }
+
+        throw new OutOfMemoryException(message);
+    }
 
     [DoesNotReturn]
     public static void ThrowAlignmentNotPowerOfTwo() =>
@@ -15,23 +24,23 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     public static unsafe void ThrowForeignPointer(void* ptr) =>
-        throw new ArgumentException($"The pointer 0x{(nint)ptr:X} was not allocated by NumaHeap (foreign pointer).", "ptr");
+        throw new ArgumentException(Misuse("foreign pointer", ptr, $"The pointer 0x{(nint)ptr:X} was not allocated by NumaHeap (foreign pointer)."), "ptr");
 
     [DoesNotReturn]
     public static unsafe void ThrowInteriorPointer(void* ptr, nuint blockStart) =>
-        throw new ArgumentException($"The pointer 0x{(nint)ptr:X} points inside the NumaHeap block at 0x{blockStart:X}, not at its start (interior pointer).", "ptr");
+        throw new ArgumentException(Misuse("interior pointer", ptr, $"The pointer 0x{(nint)ptr:X} points inside the NumaHeap block at 0x{blockStart:X}, not at its start (interior pointer)."), "ptr");
 
     [DoesNotReturn]
     public static unsafe void ThrowNotAllocated(void* ptr) =>
-        throw new InvalidOperationException($"The pointer 0x{(nint)ptr:X} is not an allocated NumaHeap block: it was already freed (double free or use after free).");
+        throw new InvalidOperationException(Misuse("not allocated", ptr, $"The pointer 0x{(nint)ptr:X} is not an allocated NumaHeap block: it was already freed (double free or use after free)."));
 
     [DoesNotReturn]
     public static unsafe void ThrowDoubleFree(void* ptr) =>
-        throw new InvalidOperationException($"Double free of the NumaHeap block at 0x{(nint)ptr:X}.");
+        throw new InvalidOperationException(Misuse("double free", ptr, $"Double free of the NumaHeap block at 0x{(nint)ptr:X}."));
 
     [DoesNotReturn]
     public static unsafe void ThrowCorruption(void* ptr, string problem) =>
-        throw new InvalidOperationException($"Heap corruption detected at the NumaHeap block 0x{(nint)ptr:X}: {problem}.");
+        throw new InvalidOperationException(Misuse("corruption", ptr, $"Heap corruption detected at the NumaHeap block 0x{(nint)ptr:X}: {problem}."));
 
     [DoesNotReturn]
     public static void ThrowDefaultThreadAllocator() =>
@@ -40,4 +49,11 @@ internal static class ThrowHelper
     [DoesNotReturn]
     public static void ThrowNodeOutOfRange(int node, int nodeCount) =>
         throw new ArgumentOutOfRangeException(nameof(node), node, $"The node must be from 0 to {nodeCount - 1}; this machine has {nodeCount} NUMA node(s).");
+
+    // The message of a pointer misuse, reported to the event source on its way to the exception.
+    private static unsafe string Misuse(string kind, void* ptr, string message)
+    {
+        NumaHeapEventSource.Log.ReportMisuse(kind, ptr, message);
+        return message;
+    }
 }
