@@ -265,10 +265,27 @@ internal sealed unsafe partial class Heap
         }
     }
 
+    // A Free of the same block on another thread may have taken it since Describe: the allocation
+    // may then have been handed the block itself, and Free(ptr) fails; the new block goes back either way.
     private void* Move(void* ptr, nuint usableSize, void* destination, nuint byteCount)
     {
+        if (destination == ptr)
+        {
+            Free(destination);
+            ThrowHelper.ThrowNotAllocated(ptr);
+        }
+
         Buffer.MemoryCopy(ptr, destination, byteCount, Math.Min(usableSize, byteCount));
-        Free(ptr);
+        try
+        {
+            Free(ptr);
+        }
+        catch
+        {
+            Free(destination);
+            throw;
+        }
+
         return destination;
     }
 

@@ -26,6 +26,10 @@ internal static class ThrowHelper
         throw new InvalidOperationException($"The pointer 0x{(nint)ptr:X} is not an allocated NumaHeap block: it was already freed (double free or use after free).");
 
     [DoesNotReturn]
+    public static unsafe void ThrowResizedConcurrently(void* ptr, nuint expectedBytes, nuint actualBytes) =>
+        throw new InvalidOperationException($"The NumaHeap block at 0x{(nint)ptr:X} was {expectedBytes} bytes when the call began and is {actualBytes} bytes now: another thread resized it at the same time.");
+
+    [DoesNotReturn]
     public static unsafe void ThrowDoubleFree(void* ptr) =>
         throw new InvalidOperationException($"Double free of the NumaHeap block at 0x{(nint)ptr:X}.");
 

@@ -164,10 +164,13 @@ internal sealed unsafe class PageHeap
     }
 
     /// <summary>Grows the big block at <paramref name="start"/> in place into a free neighbour or the frontier.</summary>
+    /// <exception cref="InvalidOperationException">The block is no longer <paramref name="oldPages"/> pages long: another thread freed or resized it.</exception>
     public bool TryGrowBig(nuint start, nuint oldPages, nuint newPages)
     {
+        Debug.Assert(newPages > oldPages);
         lock (_lock)
         {
+            CheckBigHead(start, oldPages);
             nuint next = start + (oldPages << PageShift);
             nuint extra = newPages - oldPages;
             if (next == _top)
@@ -199,14 +202,32 @@ internal sealed unsafe class PageHeap
     }
 
     /// <summary>Shrinks the big block at <paramref name="start"/> in place, freeing its tail pages.</summary>
+    /// <exception cref="InvalidOperationException">The block is no longer <paramref name="oldPages"/> pages long: another thread freed or resized it.</exception>
     public void ShrinkBig(nuint start, nuint oldPages, nuint newPages)
     {
         Debug.Assert(newPages > 0 && newPages < oldPages);
         lock (_lock)
         {
+            CheckBigHead(start, oldPages);
             Entry(start).Value = newPages;
             _bigLiveBytes -= (oldPages - newPages) << PageShift;
             FreeRunLocked(start + (newPages << PageShift), oldPages - newPages, clearBody: false);
+        }
+    }
+
+    // The caller read the block's head without the lock: a Free or Realloc of the same block on
+    // another thread may have ended or resized it since. Under the lock, before anything changes.
+    private void CheckBigHead(nuint start, nuint pages)
+    {
+        ref PageEntry head = ref Entry(start);
+        if (head.Kind != PageKind.BigHead)
+        {
+            ThrowHelper.ThrowNotAllocated((void*)start);
+        }
+
+        if (head.Value != pages)
+        {
+            ThrowHelper.ThrowResizedConcurrently((void*)start, pages << PageShift, head.Value << PageShift);
         }
     }
 
