@@ -222,6 +222,10 @@ internal sealed unsafe partial class Heap : IDisposable
     private static bool IsBlockStart(void* address, SmallPageEntry* entry) =>
         SizeClassTable.Get(entry->SizeClass).BlockStart.Holds(SpanOffset(address, entry));
 
+    // IsBlockStart over an entry read once (ReadSmallPage), on the slow paths.
+    private static bool IsBlockStart(void* address, in SmallPageEntry entry) =>
+        SizeClassTable.Get(entry.SizeClass).BlockStart.Holds((uint)address - entry.SpanStart);
+
     // The address's distance from the start of the span that holds it (entry: the address's page, a
     // span page), exact in 32 bits since spans are smaller.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -324,6 +328,11 @@ internal sealed unsafe partial class Heap : IDisposable
 
     /// <summary>The small-page entry of the page that holds <paramref name="address"/> (an address of this heap's span part).</summary>
     public SmallPageEntry* SmallPageOf(void* address) => _smallPagesByAddress + ((nuint)address >> PageShift);
+
+    // The small-page entry of a span-part address in one 8-byte load: a span released or carved on
+    // another thread meanwhile gives the old entry or the new one, never a class and a start that
+    // belong to different spans (MarkSpan and UnmarkSpan write whole entries).
+    private SmallPageEntry ReadSmallPage(void* address) => Unsafe.BitCast<ulong, SmallPageEntry>(Volatile.Read(ref *(ulong*)SmallPageOf(address)));
 
     private int RegionOf(void* ptr) => (int)(((nuint)ptr - _base) >> _regionShift);
 

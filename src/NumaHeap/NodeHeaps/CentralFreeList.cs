@@ -43,6 +43,13 @@ internal sealed unsafe class CentralFreeList
         _batches = new nint[Math.Clamp(TransferBudgetBytes / (_info.Batch * (int)_info.Size), 2, 64)];
     }
 
+    /// <summary>
+    /// The lock under which this list carves and releases its spans: while it is held, a page whose
+    /// small-page entry names this list's class stays a page of that span (checks mode reads the
+    /// span's live bits under it).
+    /// </summary>
+    public object SpanLock => _lock;
+
     /// <summary>Blocks handed out of this list and not yet returned (in thread caches, remote chains or in use).</summary>
     public long Outstanding => Volatile.Read(ref _outstanding);
 

@@ -37,8 +37,8 @@ public sealed unsafe class BigReallocRaceTests(ITestOutputHelper output)
                 resized = null;
                 freed = false;
             },
-            _ => freed = TryCall(() => heap.Free(block), block),
-            _ => TryCall(() => resized = heap.Realloc(block, (nuint)newSize), block),
+            _ => freed = MisuseAssert.SucceedsOrNames(() => heap.Free(block), block),
+            _ => MisuseAssert.SucceedsOrNames(() => resized = heap.Realloc(block, (nuint)newSize), block),
             round =>
             {
                 // A Realloc that won moved the block, or resized it in place before the Free took it.
@@ -62,19 +62,5 @@ public sealed unsafe class BigReallocRaceTests(ITestOutputHelper output)
         bystanders.AssertIntactAndHeapUsable();
         bystanders.FreeAll();
         Assert.Equal(0, heap.GetStatistics().LiveBytes);
-    }
-
-    // True when the call succeeded, false when it threw the misuse error naming the block.
-    private static bool TryCall(Action call, void* block)
-    {
-        try
-        {
-            call();
-            return true;
-        }
-        catch (InvalidOperationException e) when (e.Message.Contains(MisuseAssert.Hex(block), StringComparison.Ordinal))
-        {
-            return false;
-        }
     }
 }

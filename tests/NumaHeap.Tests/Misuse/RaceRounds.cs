@@ -47,7 +47,8 @@ internal static class RaceRounds
                 }
                 catch (Exception e)
                 {
-                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+                    var inRound = new InvalidOperationException($"Round {round}: {e.GetType().Name}: {e.Message}", e);
+                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(inRound), null);
                 }
 
                 Interlocked.Increment(ref finished);
