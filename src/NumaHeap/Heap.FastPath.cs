@@ -129,8 +129,9 @@ internal sealed unsafe partial class Heap
     /// </summary>
     private readonly struct DefaultHeap : IHeapView
     {
-        private static readonly SmallPageEntry* s_smallPagesByAddress = Default._smallPagesByAddress;
-        private static readonly int s_shardShift = Default._shardShift;
+        // Without a process-wide heap no thread has a cache in its slot, and both paths go to the slow ones, which throw.
+        private static readonly SmallPageEntry* s_smallPagesByAddress = s_default is null ? null : s_default._smallPagesByAddress;
+        private static readonly int s_shardShift = s_default is null ? 0 : s_default._shardShift;
 
         public SmallPageEntry* SmallPagesByAddress => s_smallPagesByAddress;
 

@@ -131,8 +131,16 @@ internal sealed unsafe partial class Heap : IDisposable
         _id = Register(this);
     }
 
+    // Why the process-wide heap could not be created (a bad setting, no address space), or null.
+    private static readonly Exception? s_defaultError;
+
+    // Null when it could not be created: every call then throws afresh (see ThrowDefaultUnavailable).
+    private static readonly Heap? s_default = CreateDefault(out s_defaultError);
+
     /// <summary>The process-wide heap behind <see cref="NumaHeap"/>, configured from the environment.</summary>
-    public static Heap Default { get; } = CreateDefault();
+    /// <exception cref="InvalidOperationException">A NumaHeap setting has a bad value; the message names the setting, the value and what it accepts.</exception>
+    /// <exception cref="OutOfMemoryException">The heap could not reserve its address space.</exception>
+    public static Heap Default => s_default ?? ThrowDefaultUnavailable();
 
     /// <summary>The options the heap was built with.</summary>
     public HeapOptions Options { get; }
@@ -266,11 +274,31 @@ internal sealed unsafe partial class Heap : IDisposable
     }
 
     // The process-wide heap publishes its "NumaHeap" meter as it is created, so that metrics tools see it with no code.
-    private static Heap CreateDefault()
+    // A failure is kept rather than thrown: thrown from a type initializer it would be a
+    // TypeInitializationException, on the first call and on every later one.
+    private static Heap? CreateDefault(out Exception? error)
     {
-        var heap = new Heap(HeapOptions.FromEnvironment(), processWide: true);
-        NumaHeapMetrics.PublishDefault(heap);
-        return heap;
+        error = null;
+        try
+        {
+            var heap = new Heap(HeapOptions.FromEnvironment(), processWide: true);
+            NumaHeapMetrics.PublishDefault(heap);
+            return heap;
+        }
+        catch (Exception e) when (e is InvalidOperationException or OutOfMemoryException)
+        {
+            error = e;
+            return null;
+        }
+    }
+
+    // The process-wide heap refuses every call, each with an exception of its own (of the kind and
+    // with the message of the failure, which is its inner exception), so that no stack trace grows.
+    private static Heap ThrowDefaultUnavailable()
+    {
+        Debug.Assert(s_defaultError is not null);
+        ThrowHelper.ThrowDefaultHeapUnavailable(s_defaultError);
+        return null;
     }
 
     private static NumaTopology ReadTopology(int simulatedNodes)

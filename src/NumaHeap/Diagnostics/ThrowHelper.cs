@@ -38,6 +38,12 @@ internal static class ThrowHelper
         throw new InvalidOperationException($"Heap corruption detected at the NumaHeap block 0x{(nint)ptr:X}: {problem}.");
 
     [DoesNotReturn]
+    public static void ThrowDefaultHeapUnavailable(Exception cause) =>
+        throw (cause is OutOfMemoryException
+            ? new OutOfMemoryException($"The process-wide NumaHeap could not be created: {cause.Message}", cause)
+            : new InvalidOperationException($"The process-wide NumaHeap is not available: {cause.Message}", cause));
+
+    [DoesNotReturn]
     public static void ThrowDefaultThreadAllocator() =>
         throw new InvalidOperationException("This NumaThreadAllocator is a default value: take one with NumaHeap.GetThreadAllocator() on the thread that uses it.");
 
