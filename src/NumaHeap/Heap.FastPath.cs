@@ -70,12 +70,12 @@ internal sealed unsafe partial class Heap
         // The heap is aligned to its region size, so a shard is one aligned window of addresses and the
         // shard test needs no subtraction; it also turns away every pointer outside the heap, whose
         // window is no shard's. A page that holds no small blocks names the list of class 0, which
-        // accepts no block start.
+        // accepts no block start. The list's head is already free: the slow path reports it.
         if (heap.Owns(cache) && ((nuint)ptr >> heap.ShardShift) == cache->ShardKey)
         {
             SmallPageEntry* entry = heap.SmallPagesByAddress + ((nuint)ptr >> PageShift);
             ref FreeList list = ref cache->ListAt(entry->ListOffset);
-            if (BlockStartTest.Holds(SpanOffset(ptr, entry), list.BlockStart.Multiplier, list.BlockStart.Limit) && list.Room > 0)
+            if (BlockStartTest.Holds(SpanOffset(ptr, entry), list.BlockStart.Multiplier, list.BlockStart.Limit) && list.Room > 0 && ptr != list.Head)
             {
                 *(void**)ptr = list.Head;
                 list.Head = ptr;

@@ -139,6 +139,11 @@ internal sealed unsafe partial class Heap
         }
 
         ref FreeList list = ref cache->List(sizeClass);
+        if (ptr == list.Head)
+        {
+            ThrowHelper.ThrowFreeListHead(ptr);
+        }
+
         *(void**)ptr = list.Head;
         list.Head = ptr;
         list.Frees++;
@@ -167,6 +172,11 @@ internal sealed unsafe partial class Heap
         try
         {
             ref RemoteList remote = ref cache->Remote[(shard * SizeClassTable.ClassCount) + sizeClass];
+            if (ptr == remote.Head)
+            {
+                ThrowHelper.ThrowFreeListHead(ptr);
+            }
+
             *(void**)ptr = remote.Head;
             remote.Head = ptr;
             if (remoteNode)

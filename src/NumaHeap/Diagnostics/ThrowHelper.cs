@@ -34,6 +34,10 @@ internal static class ThrowHelper
         throw new InvalidOperationException($"Double free of the NumaHeap block at 0x{(nint)ptr:X}.");
 
     [DoesNotReturn]
+    public static unsafe void ThrowFreeListHead(void* ptr) =>
+        throw new InvalidOperationException($"The pointer 0x{(nint)ptr:X} is not an allocated NumaHeap block: it is already free, at the head of this thread's free list of its size class (a double free, or a block the heap never handed out).");
+
+    [DoesNotReturn]
     public static unsafe void ThrowCorruption(void* ptr, string problem) =>
         throw new InvalidOperationException($"Heap corruption detected at the NumaHeap block 0x{(nint)ptr:X}: {problem}.");
 
