@@ -17,8 +17,13 @@ internal sealed unsafe partial class Heap
     private int _maintenanceArmed;
     private long _nextBatchDecay;
 
+    private long _maintenanceErrors;
+
     /// <summary>The last exception the background maintenance met (an OS refusal to decommit), or null.</summary>
     public Exception? LastMaintenanceError { get; private set; }
+
+    /// <summary>How many exceptions the background maintenance has met (<see cref="LastMaintenanceError"/> is the last).</summary>
+    public long MaintenanceErrors => Interlocked.Read(ref _maintenanceErrors);
 
     /// <summary>Arms the maintenance timer unless it is armed already.</summary>
     public void ScheduleMaintenance()
@@ -84,11 +89,21 @@ internal sealed unsafe partial class Heap
                 ScheduleMaintenance();
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or OutOfMemoryException)
+        catch (Exception e)
         {
-            // Purging is an optimisation: a refusal leaves the pages committed and the heap intact.
-            LastMaintenanceError = e;
+            // On a thread-pool thread an exception would end the process, and nobody could catch it:
+            // it is recorded instead. An OS refusal leaves the pages committed and the heap intact;
+            // the pass is tried again later, since what it did not reach may still be pending.
+            RecordMaintenanceError(e);
+            ScheduleMaintenance();
         }
+    }
+
+    // Where exceptions that no caller can catch (timer, finalizer) go: statistics report them.
+    private void RecordMaintenanceError(Exception e)
+    {
+        LastMaintenanceError = e;
+        Interlocked.Increment(ref _maintenanceErrors);
     }
 
     // Once per decay period the batches that no refill took since the last pass go back to their

@@ -476,7 +476,7 @@ internal sealed unsafe partial class Heap
             }
             catch (InvalidOperationException e) when (Checks)
             {
-                LastMaintenanceError = e;
+                RecordMaintenanceError(e);
             }
         }
     }

@@ -25,6 +25,9 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
     /// <summary>Make the next <paramref name="count"/> decommits fail.</summary>
     public void FailNextDecommits(int count) => Volatile.Write(ref _failDecommits, count);
 
+    /// <summary>What a failed decommit throws, given its message: by default what the OS layers throw for a refused madvise.</summary>
+    public Func<string, Exception> DecommitFault { get; init; } = static message => new InvalidOperationException(message);
+
     /// <summary>Refuse every mbind, as a kernel without NUMA policy support or a seccomp filter does.</summary>
     public bool FailBinding { get; init; }
 
@@ -74,7 +77,7 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
     {
         if (Interlocked.Decrement(ref _failDecommits) >= 0)
         {
-            throw new InvalidOperationException($"madvise(0x{(nint)address:X}, {size}, MADV_DONTNEED) failed: errno 22 (EINVAL) [injected]");
+            throw DecommitFault($"madvise(0x{(nint)address:X}, {size}, MADV_DONTNEED) failed: errno 22 (EINVAL) [injected]");
         }
 
         _inner.Decommit(address, size);
