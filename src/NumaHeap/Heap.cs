@@ -30,6 +30,12 @@ internal sealed unsafe partial class Heap : IDisposable
     /// <summary>Shards per node when the options leave it to the topology.</summary>
     private const int MaxAutomaticShards = 8;
 
+    /// <summary>log2 of the smallest region the heap shrinks to where address space is limited: 64 MiB.</summary>
+    private const int MinRegionShift = 26;
+
+    /// <summary>log2 of the smallest slice of a span part a shard gets: 4 MiB, a dozen of the largest spans.</summary>
+    private const int MinShardShift = 22;
+
     /// <summary>Where the small-page map starts in its reservation: half a page and a cache line in.</summary>
     /// <remarks>
     /// A load whose address has the same low 12 bits as a store still in flight waits for that store
@@ -109,7 +115,7 @@ internal sealed unsafe partial class Heap : IDisposable
 
         SpanDescriptors = new SpanDescriptorPool(_os);
         bool hugePages = options.HugePages != HugePageMode.Off && _os.HugePages.TransparentAvailable;
-        _shardBits = BitOperations.Log2((uint)ShardsPerNode(options, Topology));
+        _shardBits = Math.Min(BitOperations.Log2((uint)ShardsPerNode(options, Topology)), _regionShift - 2 - MinShardShift);
         _shardShift = _regionShift - 2 - _shardBits;
         Debug.Assert((_base & (((nuint)1 << _regionShift) - 1)) == 0, "the heap is aligned to its region size");
         _regions = new NodeHeap[regions];
@@ -310,7 +316,8 @@ internal sealed unsafe partial class Heap : IDisposable
     private static (nuint Base, int Shift) ReserveRegions(OsMemory os, int regions, int shift)
     {
         // Address-space limits (ulimit -v, small VA on some arm64 kernels) can refuse the default;
-        // halve the regions until the reservation fits, down to 1 GiB per region. The reservation is
+        // halve the regions until the reservation fits, down to 64 MiB per region (where a region's
+        // biggest block is 48 MiB, and its span part splits into at most four shards). The reservation is
         // aligned to the region size, so that every shard is an aligned window of addresses and
         // Free's shard test is a shift of the address (the slack is unmapped at once).
         while (true)
@@ -319,7 +326,7 @@ internal sealed unsafe partial class Heap : IDisposable
             {
                 return ((nuint)os.Reserve((nuint)regions << shift, (nuint)1 << shift), shift);
             }
-            catch (OutOfMemoryException) when (shift > 30)
+            catch (OutOfMemoryException) when (shift > MinRegionShift)
             {
                 shift--;
             }
