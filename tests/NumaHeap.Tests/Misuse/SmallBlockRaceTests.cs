@@ -22,11 +22,11 @@ public sealed unsafe class SmallBlockRaceTests(ITestOutputHelper output)
     private static readonly TimeSpan s_timeLimit = TimeSpan.FromSeconds(2);
 
     // Each round the freeing thread first takes a block from its list, the block it freed the round
-    // before (checks mode checks the link it pops). On two nodes it frees from the other node, so
+    // before (checks mode checks the link it pops). On four nodes it frees from another node, so
     // the block waits in a remote chain, which Validate checks.
     [Theory]
     [InlineData(1)]
-    [InlineData(2)]
+    [InlineData(4)]
     public void FreeRacingAnInPlaceRealloc_WithChecks_LeavesTheFreedBlockIntact(int nodes)
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: nodes, checks: true, shardsPerNode: 1);
@@ -69,10 +69,12 @@ public sealed unsafe class SmallBlockRaceTests(ITestOutputHelper output)
 
     // One thread frees the block and trims (its span goes back, its descriptor and live bits too),
     // the other frees it again and again: exactly one free succeeds.
-    [Fact]
-    public void DoubleFreeRacingTheReleaseOfTheSpan_WithChecks_OneFreeSucceeds()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void DoubleFreeRacingTheReleaseOfTheSpan_WithChecks_OneFreeSucceeds(int nodes)
     {
-        using Heap heap = TestHeaps.Create(checks: true);
+        using Heap heap = TestHeaps.Create(simulatedNodes: nodes, checks: true);
         var bystanders = new Bystanders(heap);
         void* block = null;
         int successes = 0;
