@@ -283,27 +283,27 @@ internal sealed unsafe partial class Heap
         }
 
         PageEntry* entry = _map + (offset >> PageShift);
-        SmallPageEntry* small = entry->Kind == PageKind.Small ? SmallPageOf(ptr) : null;
-        if (small != null && IsBlockStart(ptr, small))
+        if (entry->Kind == PageKind.Small)
         {
-            nuint usable = SizeClassTable.SizeOf(small->SizeClass);
+            // The span may be going back to the page heap on another thread (a use after free):
+            // its entry is read once, and checks mode reads its live bits under the span's lock.
             if (Checks)
             {
-                SmallSpan* span = Locate(ptr, out uint index, out _);
-                if ((span->LiveBits[index >> 6] & (1UL << (int)(index & 63))) == 0)
-                {
-                    ThrowHelper.ThrowNotAllocated(ptr);
-                }
-
-                usable = span->RequestedSizes[index];
+                nuint requested = CheckedUsableSize(ptr, out int sizeClass);
+                return new BlockInfo(sizeClass, 0, requested);
             }
 
-            return new BlockInfo(small->SizeClass, 0, usable);
-        }
+            SmallPageEntry small = ReadSmallPage(ptr);
 
-        if (entry->Kind == PageKind.BigHead && (offset & PageMask) == 0)
+            if (IsBlockStart(ptr, in small))
+            {
+                return new BlockInfo(small.SizeClass, 0, SizeClassTable.SizeOf(small.SizeClass));
+            }
+        }
+        else if (entry->Kind == PageKind.BigHead && (offset & PageMask) == 0)
         {
-            return new BlockInfo(0, entry->Value, entry->Value << PageShift);
+            nuint pages = entry->Value;
+            return new BlockInfo(0, pages, pages << PageShift);
         }
 
         ThrowForBadPointer(ptr);
@@ -314,15 +314,31 @@ internal sealed unsafe partial class Heap
     {
         if (Checks)
         {
-            SmallSpan* span = Locate(ptr, out uint index, out uint size);
-            SetCanary(ptr, span, index, size, (uint)byteCount);
+            CheckedResize(ptr, byteCount);
         }
     }
 
+    // A Free of the same block on another thread may have taken it since Describe: the allocation
+    // may then have been handed the block itself, and Free(ptr) fails; the new block goes back either way.
     private void* Move(void* ptr, nuint usableSize, void* destination, nuint byteCount)
     {
+        if (destination == ptr)
+        {
+            Free(destination);
+            ThrowHelper.ThrowNotAllocated(ptr);
+        }
+
         Buffer.MemoryCopy(ptr, destination, byteCount, Math.Min(usableSize, byteCount));
-        Free(ptr);
+        try
+        {
+            Free(ptr);
+        }
+        catch
+        {
+            Free(destination);
+            throw;
+        }
+
         return destination;
     }
 

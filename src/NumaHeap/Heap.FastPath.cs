@@ -70,12 +70,12 @@ internal sealed unsafe partial class Heap
         // The heap is aligned to its region size, so a shard is one aligned window of addresses and the
         // shard test needs no subtraction; it also turns away every pointer outside the heap, whose
         // window is no shard's. A page that holds no small blocks names the list of class 0, which
-        // accepts no block start.
+        // accepts no block start. The list's head is already free: the slow path reports it.
         if (heap.Owns(cache) && ((nuint)ptr >> heap.ShardShift) == cache->ShardKey)
         {
             SmallPageEntry* entry = heap.SmallPagesByAddress + ((nuint)ptr >> PageShift);
             ref FreeList list = ref cache->ListAt(entry->ListOffset);
-            if (BlockStartTest.Holds(SpanOffset(ptr, entry), list.BlockStart.Multiplier, list.BlockStart.Limit) && list.Room > 0)
+            if (BlockStartTest.Holds(SpanOffset(ptr, entry), list.BlockStart.Multiplier, list.BlockStart.Limit) && list.Room > 0 && ptr != list.Head)
             {
                 *(void**)ptr = list.Head;
                 list.Head = ptr;
@@ -129,8 +129,9 @@ internal sealed unsafe partial class Heap
     /// </summary>
     private readonly struct DefaultHeap : IHeapView
     {
-        private static readonly SmallPageEntry* s_smallPagesByAddress = Default._smallPagesByAddress;
-        private static readonly int s_shardShift = Default._shardShift;
+        // Without a process-wide heap no thread has a cache in its slot, and both paths go to the slow ones, which throw.
+        private static readonly SmallPageEntry* s_smallPagesByAddress = s_default is null ? null : s_default._smallPagesByAddress;
+        private static readonly int s_shardShift = s_default is null ? 0 : s_default._shardShift;
 
         public SmallPageEntry* SmallPagesByAddress => s_smallPagesByAddress;
 

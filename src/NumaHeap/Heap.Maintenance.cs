@@ -18,8 +18,13 @@ internal sealed unsafe partial class Heap
     private int _maintenanceArmed;
     private long _nextBatchDecay;
 
+    private long _maintenanceErrors;
+
     /// <summary>The last exception the background maintenance met (an OS refusal to decommit), or null.</summary>
     public Exception? LastMaintenanceError { get; private set; }
+
+    /// <summary>How many exceptions the background maintenance has met (<see cref="LastMaintenanceError"/> is the last).</summary>
+    public long MaintenanceErrors => Interlocked.Read(ref _maintenanceErrors);
 
     /// <summary>Arms the maintenance timer unless it is armed already.</summary>
     public void ScheduleMaintenance()
@@ -89,14 +94,24 @@ internal sealed unsafe partial class Heap
                 ScheduleMaintenance();
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or OutOfMemoryException)
+        catch (Exception e)
         {
-            // Purging is an optimisation: a refusal leaves the pages committed and the heap intact.
-            LastMaintenanceError = e;
-            if (NumaHeapEventSource.Log.IsEnabled(EventLevel.Error, NumaHeapEventSource.Keywords.Maintenance))
-            {
-                NumaHeapEventSource.Log.MaintenanceError(e.GetType().FullName ?? e.GetType().Name, e.Message);
-            }
+            // On a thread-pool thread an exception would end the process, and nobody could catch it:
+            // it is recorded instead. An OS refusal leaves the pages committed and the heap intact;
+            // the pass is tried again later, since what it did not reach may still be pending.
+            RecordMaintenanceError(e);
+            ScheduleMaintenance();
+        }
+    }
+
+    // Where exceptions that no caller can catch (timer, finalizer) go: statistics report them.
+    private void RecordMaintenanceError(Exception e)
+    {
+        LastMaintenanceError = e;
+        Interlocked.Increment(ref _maintenanceErrors);
+        if (NumaHeapEventSource.Log.IsEnabled(EventLevel.Error, NumaHeapEventSource.Keywords.Maintenance))
+        {
+            NumaHeapEventSource.Log.MaintenanceError(e.GetType().FullName ?? e.GetType().Name, e.Message);
         }
     }
 

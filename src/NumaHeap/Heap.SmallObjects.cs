@@ -104,7 +104,7 @@ internal sealed unsafe partial class Heap
         switch (entry->Kind)
         {
             case PageKind.Small:
-                FreeSmall(ptr, offset, SmallPageOf(ptr));
+                FreeSmall(ptr, offset);
                 return;
             case PageKind.BigHead when (offset & PageMask) == 0:
                 FreeBig(ptr);
@@ -115,17 +115,24 @@ internal sealed unsafe partial class Heap
         }
     }
 
-    private void FreeSmall(void* ptr, nuint offset, SmallPageEntry* entry)
+    // The page is a span page, or was when the caller looked: its span may be going back to the
+    // page heap on another thread (a double free racing the span's release), so its entry is read once.
+    private void FreeSmall(void* ptr, nuint offset)
     {
-        int sizeClass = entry->SizeClass;
-        if (!IsBlockStart(ptr, entry))
-        {
-            ThrowForBadPointer(ptr);
-        }
-
+        int sizeClass;
         if (Checks)
         {
-            OnCheckedFree(ptr);
+            sizeClass = OnCheckedFree(ptr);
+        }
+        else
+        {
+            SmallPageEntry entry = ReadSmallPage(ptr);
+            if (!IsBlockStart(ptr, in entry))
+            {
+                ThrowForBadPointer(ptr);
+            }
+
+            sizeClass = entry.SizeClass;
         }
 
         ThreadCache* cache = GetCache();
@@ -136,6 +143,11 @@ internal sealed unsafe partial class Heap
         }
 
         ref FreeList list = ref cache->List(sizeClass);
+        if (ptr == list.Head)
+        {
+            ThrowHelper.ThrowFreeListHead(ptr);
+        }
+
         *(void**)ptr = list.Head;
         list.Head = ptr;
         list.Frees++;
@@ -164,6 +176,11 @@ internal sealed unsafe partial class Heap
         try
         {
             ref RemoteList remote = ref cache->Remote[(shard * SizeClassTable.ClassCount) + sizeClass];
+            if (ptr == remote.Head)
+            {
+                ThrowHelper.ThrowFreeListHead(ptr);
+            }
+
             *(void**)ptr = remote.Head;
             remote.Head = ptr;
             if (remoteNode)
@@ -476,7 +493,7 @@ internal sealed unsafe partial class Heap
             }
             catch (InvalidOperationException e) when (Checks)
             {
-                LastMaintenanceError = e;
+                RecordMaintenanceError(e);
             }
         }
     }
@@ -634,7 +651,7 @@ internal sealed unsafe partial class Heap
         {
             nuint page = span->Start + ((nuint)i << PageShift);
             EntryOf(page) = new PageEntry { Kind = PageKind.Small, Value = (nuint)span };
-            *SmallPageOf((void*)page) = small;
+            Volatile.Write(ref *(ulong*)SmallPageOf((void*)page), Unsafe.BitCast<SmallPageEntry, ulong>(small));
         }
     }
 
@@ -644,7 +661,12 @@ internal sealed unsafe partial class Heap
     /// </summary>
     public void UnmarkSpan(SmallSpan* span)
     {
-        new Span<SmallPageEntry>(SmallPageOf((void*)span->Start), (int)span->Pages).Clear();
+        // Whole entries, one store each, as ReadSmallPage reads them.
+        var entries = (ulong*)SmallPageOf((void*)span->Start);
+        for (uint i = 0; i < span->Pages; i++)
+        {
+            Volatile.Write(ref entries[i], 0);
+        }
     }
 
     /// <summary>True when <paramref name="block"/> is the start of a block of class <paramref name="sizeClass"/> in region <paramref name="region"/>.</summary>
@@ -752,27 +774,118 @@ internal sealed unsafe partial class Heap
         NativeMemory.Fill((byte*)block + requested, size - requested, CanaryByte);
     }
 
-    private void OnCheckedFree(void* block)
+    // Checks mode: validates a free of a block on a span page and clears its live bit; returns its class.
+    private int OnCheckedFree(void* block)
     {
-        SmallSpan* span = Locate(block, out uint index, out uint size);
-        ulong mask = 1UL << (int)(index & 63);
-        uint requested = span->RequestedSizes[index];
-        if ((Volatile.Read(ref span->LiveBits[index >> 6]) & mask) == 0)
+        CentralFreeList list = EnterSpanList(block, out SmallPageEntry entry);
+        try
         {
-            ThrowHelper.ThrowDoubleFree(block);
-        }
+            if (!IsBlockStart(block, in entry))
+            {
+                ThrowForBadPointer(block);
+            }
 
-        if (new ReadOnlySpan<byte>((byte*)block + requested, (int)(size - requested)).ContainsAnyExcept(CanaryByte))
-        {
-            ThrowHelper.ThrowCorruption(block, $"bytes past the requested {requested} bytes were overwritten (a buffer overrun)");
-        }
+            SmallSpan* span = Locate(block, out uint index, out uint size);
+            ulong mask = 1UL << (int)(index & 63);
+            uint requested = span->RequestedSizes[index];
+            if ((span->LiveBits[index >> 6] & mask) == 0)
+            {
+                ThrowHelper.ThrowDoubleFree(block);
+            }
 
-        if ((Interlocked.And(ref span->LiveBits[index >> 6], ~mask) & mask) == 0)
+            if (new ReadOnlySpan<byte>((byte*)block + requested, (int)(size - requested)).ContainsAnyExcept(CanaryByte))
+            {
+                ThrowHelper.ThrowCorruption(block, $"bytes past the requested {requested} bytes were overwritten (a buffer overrun)");
+            }
+
+            // An allocation of another block of the same word may set its bit at the same moment.
+            Interlocked.And(ref span->LiveBits[index >> 6], ~mask);
+            return entry.SizeClass;
+        }
+        finally
         {
-            ThrowHelper.ThrowDoubleFree(block);
+            Monitor.Exit(list.SpanLock);
         }
     }
 
+    // Checks mode: a live block's usable size (the size it was allocated or last resized to).
+    private nuint CheckedUsableSize(void* block, out int sizeClass)
+    {
+        CentralFreeList list = EnterSpanList(block, out SmallPageEntry entry);
+        try
+        {
+            SmallSpan* span = LocateLive(block, in entry, out uint index, out _);
+            sizeClass = entry.SizeClass;
+            return span->RequestedSizes[index];
+        }
+        finally
+        {
+            Monitor.Exit(list.SpanLock);
+        }
+    }
+
+    // Checks mode: Realloc within the block's class moves its canary to the new requested size.
+    private void CheckedResize(void* block, nuint byteCount)
+    {
+        CentralFreeList list = EnterSpanList(block, out SmallPageEntry entry);
+        try
+        {
+            SmallSpan* span = LocateLive(block, in entry, out uint index, out uint size);
+            SetCanary(block, span, index, size, (uint)byteCount);
+        }
+        finally
+        {
+            Monitor.Exit(list.SpanLock);
+        }
+    }
+
+    // Checks mode, under the span list's lock: the span of a live block, or a misuse exception.
+    private SmallSpan* LocateLive(void* block, in SmallPageEntry entry, out uint index, out uint size)
+    {
+        if (!IsBlockStart(block, in entry))
+        {
+            ThrowForBadPointer(block);
+        }
+
+        SmallSpan* span = Locate(block, out index, out size);
+        if ((span->LiveBits[index >> 6] & (1UL << (int)(index & 63))) == 0)
+        {
+            ThrowHelper.ThrowNotAllocated(block);
+        }
+
+        return span;
+    }
+
+    // Checks mode: enters the lock of the central list of the block's shard and class, and reads the
+    // block's small-page entry under it. A span of a class is carved and released only under that
+    // lock, so while it is held the entry, the span and its live bits stay what they are: a free, a
+    // usable-size query or a resize racing the span's release (a double free, a use after free)
+    // sees either the live span or no span, never a descriptor or live bits being given back. The
+    // class read before the lock may be stale; then the entry is read again under the new class's lock.
+    private CentralFreeList EnterSpanList(void* block, out SmallPageEntry entry)
+    {
+        while (true)
+        {
+            int sizeClass = ReadSmallPage(block).SizeClass;
+            if (sizeClass == 0)
+            {
+                ThrowForBadPointer(block);
+            }
+
+            CentralFreeList list = _regions[RegionOf(block)].ShardOf((nuint)block).Class(sizeClass);
+            Monitor.Enter(list.SpanLock);
+            entry = ReadSmallPage(block);
+            if (entry.SizeClass == sizeClass)
+            {
+                return list;
+            }
+
+            Monitor.Exit(list.SpanLock);
+        }
+    }
+
+    // The page's span may be going back to the page heap on another thread as this runs (the caller
+    // raced a free of the span's last block): only the small-page entry, read once, says what it was.
     private void ThrowForBadPointer(void* ptr)
     {
         nuint offset = (nuint)ptr - _base;
@@ -781,10 +894,16 @@ internal sealed unsafe partial class Heap
         {
             case PageKind.Small:
                 {
-                    SmallSpan* span = (SmallSpan*)entry->Value;
-                    ref readonly SizeClassInfo info = ref SizeClassTable.Get(span->SizeClass);
-                    uint index = info.BlockIndex((nuint)ptr - span->Start);
-                    ThrowHelper.ThrowInteriorPointer(ptr, span->Start + ((nuint)index * info.Size));
+                    SmallPageEntry small = ReadSmallPage(ptr);
+                    if (small.SizeClass == 0 || IsBlockStart(ptr, in small))
+                    {
+                        // The span was released since the caller looked (and maybe carved again).
+                        ThrowHelper.ThrowNotAllocated(ptr);
+                    }
+
+                    ref readonly SizeClassInfo info = ref SizeClassTable.Get(small.SizeClass);
+                    uint spanOffset = (uint)ptr - small.SpanStart;
+                    ThrowHelper.ThrowInteriorPointer(ptr, (nuint)ptr - spanOffset + ((nuint)info.BlockIndex(spanOffset) * info.Size));
                     break;
                 }
 

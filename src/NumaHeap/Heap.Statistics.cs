@@ -109,7 +109,14 @@ internal sealed unsafe partial class Heap
             }
         }
 
-        return new NumaHeapStatistics { Nodes = nodes, Interleaved = interleaved!, ThreadCaches = cacheCount };
+        return new NumaHeapStatistics
+        {
+            Nodes = nodes,
+            Interleaved = interleaved!,
+            ThreadCaches = cacheCount,
+            MaintenanceErrors = MaintenanceErrors,
+            LastMaintenanceError = LastMaintenanceError,
+        };
     }
 
     /// <summary>

@@ -30,6 +30,12 @@ internal sealed unsafe partial class Heap : IDisposable
     /// <summary>Shards per node when the options leave it to the topology.</summary>
     private const int MaxAutomaticShards = 8;
 
+    /// <summary>log2 of the smallest region the heap shrinks to where address space is limited: 64 MiB.</summary>
+    private const int MinRegionShift = 26;
+
+    /// <summary>log2 of the smallest slice of a span part a shard gets: 4 MiB, a dozen of the largest spans.</summary>
+    private const int MinShardShift = 22;
+
     /// <summary>Where the small-page map starts in its reservation: half a page and a cache line in.</summary>
     /// <remarks>
     /// A load whose address has the same low 12 bits as a store still in flight waits for that store
@@ -110,7 +116,7 @@ internal sealed unsafe partial class Heap : IDisposable
 
         SpanDescriptors = new SpanDescriptorPool(_os);
         bool hugePages = options.HugePages != HugePageMode.Off && _os.HugePages.TransparentAvailable;
-        _shardBits = BitOperations.Log2((uint)ShardsPerNode(options, Topology));
+        _shardBits = Math.Min(BitOperations.Log2((uint)ShardsPerNode(options, Topology)), _regionShift - 2 - MinShardShift);
         _shardShift = _regionShift - 2 - _shardBits;
         Debug.Assert((_base & (((nuint)1 << _regionShift) - 1)) == 0, "the heap is aligned to its region size");
         _regions = new NodeHeap[regions];
@@ -141,8 +147,16 @@ internal sealed unsafe partial class Heap : IDisposable
         _id = Register(this);
     }
 
+    // Why the process-wide heap could not be created (a bad setting, no address space), or null.
+    private static readonly Exception? s_defaultError;
+
+    // Null when it could not be created: every call then throws afresh (see ThrowDefaultUnavailable).
+    private static readonly Heap? s_default = CreateDefault(out s_defaultError);
+
     /// <summary>The process-wide heap behind <see cref="NumaHeap"/>, configured from the environment.</summary>
-    public static Heap Default { get; } = CreateDefault();
+    /// <exception cref="InvalidOperationException">A NumaHeap setting has a bad value; the message names the setting, the value and what it accepts.</exception>
+    /// <exception cref="OutOfMemoryException">The heap could not reserve its address space.</exception>
+    public static Heap Default => s_default ?? ThrowDefaultUnavailable();
 
     /// <summary>The options the heap was built with.</summary>
     public HeapOptions Options { get; }
@@ -232,6 +246,10 @@ internal sealed unsafe partial class Heap : IDisposable
     private static bool IsBlockStart(void* address, SmallPageEntry* entry) =>
         SizeClassTable.Get(entry->SizeClass).BlockStart.Holds(SpanOffset(address, entry));
 
+    // IsBlockStart over an entry read once (ReadSmallPage), on the slow paths.
+    private static bool IsBlockStart(void* address, in SmallPageEntry entry) =>
+        SizeClassTable.Get(entry.SizeClass).BlockStart.Holds((uint)address - entry.SpanStart);
+
     // The address's distance from the start of the span that holds it (entry: the address's page, a
     // span page), exact in 32 bits since spans are smaller.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -272,11 +290,31 @@ internal sealed unsafe partial class Heap : IDisposable
     }
 
     // The process-wide heap publishes its "NumaHeap" meter as it is created, so that metrics tools see it with no code.
-    private static Heap CreateDefault()
+    // A failure is kept rather than thrown: thrown from a type initializer it would be a
+    // TypeInitializationException, on the first call and on every later one.
+    private static Heap? CreateDefault(out Exception? error)
     {
-        var heap = new Heap(HeapOptions.FromEnvironment(), processWide: true);
-        NumaHeapMetrics.PublishDefault(heap);
-        return heap;
+        error = null;
+        try
+        {
+            var heap = new Heap(HeapOptions.FromEnvironment(), processWide: true);
+            NumaHeapMetrics.PublishDefault(heap);
+            return heap;
+        }
+        catch (Exception e) when (e is InvalidOperationException or OutOfMemoryException)
+        {
+            error = e;
+            return null;
+        }
+    }
+
+    // The process-wide heap refuses every call, each with an exception of its own (of the kind and
+    // with the message of the failure, which is its inner exception), so that no stack trace grows.
+    private static Heap ThrowDefaultUnavailable()
+    {
+        Debug.Assert(s_defaultError is not null);
+        ThrowHelper.ThrowDefaultHeapUnavailable(s_defaultError);
+        return null;
     }
 
     private static NumaTopology ReadTopology(int simulatedNodes)
@@ -288,7 +326,8 @@ internal sealed unsafe partial class Heap : IDisposable
     private static (nuint Base, int Shift) ReserveRegions(OsMemory os, int regions, int shift)
     {
         // Address-space limits (ulimit -v, small VA on some arm64 kernels) can refuse the default;
-        // halve the regions until the reservation fits, down to 1 GiB per region. The reservation is
+        // halve the regions until the reservation fits, down to 64 MiB per region (where a region's
+        // biggest block is 48 MiB, and its span part splits into at most four shards). The reservation is
         // aligned to the region size, so that every shard is an aligned window of addresses and
         // Free's shard test is a shift of the address (the slack is unmapped at once).
         while (true)
@@ -297,7 +336,7 @@ internal sealed unsafe partial class Heap : IDisposable
             {
                 return ((nuint)os.Reserve((nuint)regions << shift, (nuint)1 << shift), shift);
             }
-            catch (OutOfMemoryException) when (shift > 30)
+            catch (OutOfMemoryException) when (shift > MinRegionShift)
             {
                 shift--;
             }
@@ -334,6 +373,11 @@ internal sealed unsafe partial class Heap : IDisposable
 
     /// <summary>The small-page entry of the page that holds <paramref name="address"/> (an address of this heap's span part).</summary>
     public SmallPageEntry* SmallPageOf(void* address) => _smallPagesByAddress + ((nuint)address >> PageShift);
+
+    // The small-page entry of a span-part address in one 8-byte load: a span released or carved on
+    // another thread meanwhile gives the old entry or the new one, never a class and a start that
+    // belong to different spans (MarkSpan and UnmarkSpan write whole entries).
+    private SmallPageEntry ReadSmallPage(void* address) => Unsafe.BitCast<ulong, SmallPageEntry>(Volatile.Read(ref *(ulong*)SmallPageOf(address)));
 
     private int RegionOf(void* ptr) => (int)(((nuint)ptr - _base) >> _regionShift);
 

@@ -122,7 +122,7 @@ internal sealed class HeapOptions
         {
             null or "" or "0" or "false" or "off" or "no" => false,
             "1" or "true" or "on" or "yes" => true,
-            _ => throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_{variable} (NumaHeap.{switchName}) is '{text}'; expected 0 or 1."),
+            _ => throw new InvalidOperationException($"NumaHeap setting NUMAHEAP_{variable} (NumaHeap.{switchName}) is '{text}'; expected 1, true, on or yes, or 0, false, off, no or nothing."),
         };
     }
 

@@ -14,6 +14,16 @@ public sealed class NumaHeapStatistics
     /// <summary>Threads that hold a thread cache now.</summary>
     public int ThreadCaches { get; init; }
 
+    /// <summary>
+    /// Exceptions met where no caller could catch them, by the background maintenance (an OS refusal
+    /// to decommit) or by a thread cache returned after its thread exited (a corruption found with
+    /// checks on); the heap stays usable, and the work is tried again later.
+    /// </summary>
+    public long MaintenanceErrors { get; init; }
+
+    /// <summary>The last of <see cref="MaintenanceErrors"/>, or null.</summary>
+    public System.Exception? LastMaintenanceError { get; init; }
+
     /// <summary>Bytes in live blocks over every node and the interleaved heap.</summary>
     public long LiveBytes => Sum(static n => n.LiveBytes);
 

@@ -35,12 +35,26 @@ internal static class ThrowHelper
         throw new InvalidOperationException(Misuse("not allocated", ptr, $"The pointer 0x{(nint)ptr:X} is not an allocated NumaHeap block: it was already freed (double free or use after free)."));
 
     [DoesNotReturn]
+    public static unsafe void ThrowResizedConcurrently(void* ptr, nuint expectedBytes, nuint actualBytes) =>
+        throw new InvalidOperationException($"The NumaHeap block at 0x{(nint)ptr:X} was {expectedBytes} bytes when the call began and is {actualBytes} bytes now: another thread resized it at the same time.");
+
+    [DoesNotReturn]
     public static unsafe void ThrowDoubleFree(void* ptr) =>
         throw new InvalidOperationException(Misuse("double free", ptr, $"Double free of the NumaHeap block at 0x{(nint)ptr:X}."));
 
     [DoesNotReturn]
+    public static unsafe void ThrowFreeListHead(void* ptr) =>
+        throw new InvalidOperationException($"The pointer 0x{(nint)ptr:X} is not an allocated NumaHeap block: it is already free, at the head of this thread's free list of its size class (a double free, or a block the heap never handed out).");
+
+    [DoesNotReturn]
     public static unsafe void ThrowCorruption(void* ptr, string problem) =>
         throw new InvalidOperationException(Misuse("corruption", ptr, $"Heap corruption detected at the NumaHeap block 0x{(nint)ptr:X}: {problem}."));
+
+    [DoesNotReturn]
+    public static void ThrowDefaultHeapUnavailable(Exception cause) =>
+        throw (cause is OutOfMemoryException
+            ? new OutOfMemoryException($"The process-wide NumaHeap could not be created: {cause.Message}", cause)
+            : new InvalidOperationException($"The process-wide NumaHeap is not available: {cause.Message}", cause));
 
     [DoesNotReturn]
     public static void ThrowDefaultThreadAllocator() =>

@@ -43,6 +43,13 @@ internal sealed unsafe class CentralFreeList
         _batches = new nint[Math.Clamp(TransferBudgetBytes / (_info.Batch * (int)_info.Size), 2, 64)];
     }
 
+    /// <summary>
+    /// The lock under which this list carves and releases its spans: while it is held, a page whose
+    /// small-page entry names this list's class stays a page of that span (checks mode reads the
+    /// span's live bits under it).
+    /// </summary>
+    public object SpanLock => _lock;
+
     /// <summary>Blocks handed out of this list and not yet returned (in thread caches, remote chains or in use).</summary>
     public long Outstanding => Volatile.Read(ref _outstanding);
 
@@ -78,8 +85,11 @@ internal sealed unsafe class CentralFreeList
     /// whole even when it asked for fewer blocks: that costs O(1), where carving spans for a few
     /// blocks while whole batches wait here would waste memory.
     /// </param>
-    /// <returns>How many blocks <paramref name="head"/> holds: at least one, and more than <paramref name="count"/> only with <paramref name="wholeBatch"/>.</returns>
-    /// <exception cref="OutOfMemoryException">The node's region has no room for a new span.</exception>
+    /// <returns>
+    /// How many blocks <paramref name="head"/> holds: more than <paramref name="count"/> only with
+    /// <paramref name="wholeBatch"/>; 0 when the list has no free block and the shard no room for a new span.
+    /// </returns>
+    /// <exception cref="OutOfMemoryException">The OS refused memory for a new span or its descriptor.</exception>
     public int RemoveRange(int count, out void* head, bool wholeBatch = false)
     {
         Debug.Assert(count > 0 && count <= _info.Batch);
@@ -100,13 +110,12 @@ internal sealed unsafe class CentralFreeList
                 SmallSpan* span = _spans;
                 if (span == null)
                 {
-                    // A partial refill beats failing: only an empty-handed refill may throw.
-                    if (taken > 0)
+                    // A partial refill beats failing: only an empty-handed refill reports no room.
+                    span = taken > 0 ? null : NewSpan();
+                    if (span == null)
                     {
                         break;
                     }
-
-                    span = NewSpan();
                 }
 
                 while (taken < count && span->FreeList != null)
@@ -295,13 +304,14 @@ internal sealed unsafe class CentralFreeList
         }
     }
 
+    // A span carved from the shard's span pages, or null when they have no room for one.
     private SmallSpan* NewSpan()
     {
         nuint pages = _info.SpanPages;
         nuint start = _shard.SpanPages.AllocateSpan(pages);
         if (start == 0)
         {
-            ThrowHelper.ThrowOutOfMemory($"The NUMA region {_node.Region} (shard {_shard.Index}) has no room left for a span of {pages} pages ({_info.Size}-byte blocks).");
+            return null;
         }
 
         SmallSpan* span = _node.Heap.SpanDescriptors.Rent();

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Numerics;
 using System.Threading;
+using Numa.SizeClasses;
 
 namespace Numa.NodeHeaps;
 
@@ -94,17 +95,21 @@ internal sealed class NodeHeap
     /// <exception cref="OutOfMemoryException">No shard of the node has room for a new span.</exception>
     public unsafe int TakeBlocks(ref int shard, int sizeClass, int count, bool wholeBatch, out void* head)
     {
-        for (int tried = 1; ; tried++)
+        for (int tried = 0; tried < _shards.Length; tried++)
         {
-            try
+            int taken = _shards[shard].Class(sizeClass).RemoveRange(count, out head, wholeBatch);
+            if (taken > 0)
             {
-                return _shards[shard].Class(sizeClass).RemoveRange(count, out head, wholeBatch);
+                return taken;
             }
-            catch (OutOfMemoryException) when (tried < _shards.Length)
-            {
-                shard = (shard + 1) & (_shards.Length - 1);
-            }
+
+            shard = (shard + 1) & (_shards.Length - 1);
         }
+
+        ref readonly SizeClassInfo info = ref SizeClassTable.Get(sizeClass);
+        ThrowHelper.ThrowOutOfMemory($"The NUMA region {Region} has no room left for a span of {info.SpanPages} pages ({info.Size}-byte blocks) in any of its {_shards.Length} shard(s).");
+        head = null;
+        return 0;
     }
 
     /// <summary>

@@ -167,10 +167,13 @@ internal sealed unsafe class PageHeap
     }
 
     /// <summary>Grows the big block at <paramref name="start"/> in place into a free neighbour or the frontier.</summary>
+    /// <exception cref="InvalidOperationException">The block is no longer <paramref name="oldPages"/> pages long: another thread freed or resized it.</exception>
     public bool TryGrowBig(nuint start, nuint oldPages, nuint newPages)
     {
+        Debug.Assert(newPages > oldPages);
         lock (_lock)
         {
+            CheckBigHead(start, oldPages);
             nuint next = start + (oldPages << PageShift);
             nuint extra = newPages - oldPages;
             if (next == _top)
@@ -202,14 +205,32 @@ internal sealed unsafe class PageHeap
     }
 
     /// <summary>Shrinks the big block at <paramref name="start"/> in place, freeing its tail pages.</summary>
+    /// <exception cref="InvalidOperationException">The block is no longer <paramref name="oldPages"/> pages long: another thread freed or resized it.</exception>
     public void ShrinkBig(nuint start, nuint oldPages, nuint newPages)
     {
         Debug.Assert(newPages > 0 && newPages < oldPages);
         lock (_lock)
         {
+            CheckBigHead(start, oldPages);
             Entry(start).Value = newPages;
             _bigLiveBytes -= (oldPages - newPages) << PageShift;
             FreeRunLocked(start + (newPages << PageShift), oldPages - newPages, clearBody: false);
+        }
+    }
+
+    // The caller read the block's head without the lock: a Free or Realloc of the same block on
+    // another thread may have ended or resized it since. Under the lock, before anything changes.
+    private void CheckBigHead(nuint start, nuint pages)
+    {
+        ref PageEntry head = ref Entry(start);
+        if (head.Kind != PageKind.BigHead)
+        {
+            ThrowHelper.ThrowNotAllocated((void*)start);
+        }
+
+        if (head.Value != pages)
+        {
+            ThrowHelper.ThrowResizedConcurrently((void*)start, pages << PageShift, head.Value << PageShift);
         }
     }
 
@@ -247,31 +268,47 @@ internal sealed unsafe class PageHeap
     /// <returns>True when dirty runs remain that a later purge will take.</returns>
     public bool Purge(bool force)
     {
-        var runs = new List<FreeRun>();
-        lock (_lock)
+        if (force)
         {
-            _dirtyRuns.CopyTo(runs);
-            if (force)
+            // Trim also starts the peak that the resident limit measures against afresh.
+            lock (_lock)
             {
-                // Runs the decay purge already went through keep dirty edges; only Trim takes those.
-                // Trim also starts the peak that the resident limit measures against afresh.
-                _cleanRuns.CopyTo(runs);
                 _peakInUse = InUse;
             }
         }
 
-        // One lock hold per run: allocations and frees in this region wait for one madvise at
-        // most, not for all of them.
         uint now = (uint)Environment.TickCount;
+        bool pending = PurgeRuns(_dirtyRuns, force, now);
+        if (force)
+        {
+            // Runs the decay purge already went through keep dirty edges; only Trim takes those.
+            PurgeRuns(_cleanRuns, force, now);
+        }
+
+        return pending;
+    }
+
+    // Walks an index in order, one run per lock hold (allocations and frees in this region wait
+    // for one madvise at most, not for all of them), finding each next run from the last one's key
+    // rather than from a copy of the index, so that a purge tick allocates nothing. A run purged
+    // moves to the clean index; one taken or merged meanwhile is simply not found.
+    private bool PurgeRuns(FreeRunIndex index, bool force, uint now)
+    {
         bool pending = false;
-        foreach (FreeRun run in runs)
+        var after = new FreeRun(0, 0);
+        while (true)
         {
             lock (_lock)
             {
-                // Since the snapshot, the run may have been taken, merged with a neighbour or purged.
+                if (!index.TryFindAtLeast(after, out FreeRun run))
+                {
+                    return pending;
+                }
+
+                after = new FreeRun(run.Pages, run.Start + 1);
                 ref PageEntry head = ref Entry(run.Start);
-                if (head.Kind != PageKind.FreeHead || head.Value != run.Pages
-                    || (head.Flags & FreeRunFlags.Dirty) == 0 || (!force && !AwaitsDecay(head.Flags)))
+                Debug.Assert(head.Kind == PageKind.FreeHead && head.Value == run.Pages);
+                if ((head.Flags & FreeRunFlags.Dirty) == 0 || (!force && !AwaitsDecay(head.Flags)))
                 {
                     continue;
                 }
@@ -285,8 +322,6 @@ internal sealed unsafe class PageHeap
                 PurgeRun(run, wholePages: force || !_hugePages);
             }
         }
-
-        return pending;
     }
 
     /// <summary>A snapshot of the counters.</summary>

@@ -1,4 +1,6 @@
 using System;
+using System.Reflection;
+using System.Runtime.Loader;
 using Numa.Configuration;
 using Xunit;
 
@@ -51,6 +53,64 @@ public sealed class HeapOptionsTests
 
         Assert.Contains(variable, e.Message, StringComparison.Ordinal);
         Assert.Contains($"'{text}'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Checks", "maybe", "NUMAHEAP_CHECKS")]
+    [InlineData("InterleaveMainThread", "2", "NUMAHEAP_INTERLEAVE_MAIN_THREAD")]
+    public void ABadBooleanValue_ThrowsAnExceptionNamingTheSettingAndWhatItAccepts(string name, string text, string variable)
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => ReadWith(name, text));
+
+        Assert.Contains(variable, e.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{text}'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("expected 1, true, on or yes, or 0, false, off, no or nothing", e.Message, StringComparison.Ordinal);
+    }
+
+    // A second copy of the library, in a load context of its own, creates its process-wide heap on
+    // its first call, with the bad setting in place: that call and every later one, of any kind,
+    // throws InvalidOperationException naming the setting, never a TypeInitializationException.
+    [Theory]
+    [InlineData("Checks", "maybe", "NUMAHEAP_CHECKS")]
+    [InlineData("ShardsPerNode", "3", "NUMAHEAP_SHARDS_PER_NODE")]
+    [InlineData("PurgeDelayMs", "soon", "NUMAHEAP_PURGE_DELAY_MS")]
+    public void ABadValue_MakesTheProcessWideHeapRefuseEveryCall(string name, string text, string variable)
+    {
+        EnsureDefaultHeap();
+        var context = new AssemblyLoadContext(nameof(ABadValue_MakesTheProcessWideHeapRefuseEveryCall), isCollectible: true);
+        try
+        {
+            Type api = context.LoadFromAssemblyPath(typeof(Heap).Assembly.Location).GetType("Numa.NumaHeap", throwOnError: true)!;
+            AppContext.SetData("NumaHeap." + name, text);
+            try
+            {
+                (string Method, Type[] Parameters, object?[] Arguments)[] calls =
+                [
+                    ("Alloc", [typeof(nuint)], [(nuint)16]),
+                    ("Alloc", [typeof(nuint)], [(nuint)16]),
+                    ("AllocZeroed", [typeof(nuint)], [(nuint)(1024 * 1024)]),
+                    ("GetStatistics", [], []),
+                    ("Trim", [], []),
+                    ("Alloc", [typeof(nuint)], [(nuint)16]),
+                ];
+                foreach ((string method, Type[] parameters, object?[] arguments) in calls)
+                {
+                    var call = Assert.Throws<TargetInvocationException>(() => api.GetMethod(method, parameters)!.Invoke(null, arguments));
+                    InvalidOperationException refusal = Assert.IsType<InvalidOperationException>(call.InnerException);
+                    Assert.Contains(variable, refusal.Message, StringComparison.Ordinal);
+                    Assert.Contains($"'{text}'", refusal.Message, StringComparison.Ordinal);
+                    Assert.Contains("expected", refusal.Message, StringComparison.Ordinal);
+                }
+            }
+            finally
+            {
+                AppContext.SetData("NumaHeap." + name, null);
+            }
+        }
+        finally
+        {
+            context.Unload();
+        }
     }
 
     [Fact]

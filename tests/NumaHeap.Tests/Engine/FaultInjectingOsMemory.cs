@@ -19,11 +19,21 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
     /// <summary>Let <paramref name="successes"/> commits through, then make the next one fail (-1: none).</summary>
     public void FailCommitAfter(int successes) => Volatile.Write(ref _commitsBeforeFailure, successes);
 
+    /// <summary>
+    /// An address-space limit, as <c>ulimit -v</c> sets one: a reservation that would take the bytes
+    /// reserved through this layer past it fails with ENOMEM, counting the alignment slack the real
+    /// layer maps for a moment (0: no limit).
+    /// </summary>
+    public long ReserveLimitBytes { get; init; }
+
     /// <summary>Bytes reserved through this layer and not yet released.</summary>
     public long ReservedBytes => Interlocked.Read(ref _reservedBytes);
 
     /// <summary>Make the next <paramref name="count"/> decommits fail.</summary>
     public void FailNextDecommits(int count) => Volatile.Write(ref _failDecommits, count);
+
+    /// <summary>What a failed decommit throws, given its message: by default what the OS layers throw for a refused madvise.</summary>
+    public Func<string, Exception> DecommitFault { get; init; } = static message => new InvalidOperationException(message);
 
     /// <summary>Refuse every mbind, as a kernel without NUMA policy support or a seccomp filter does.</summary>
     public bool FailBinding { get; init; }
@@ -42,6 +52,11 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
 
     public override void* Reserve(nuint size, nuint alignment)
     {
+        if (ReserveLimitBytes > 0 && ReservedBytes + (long)size + (long)alignment > ReserveLimitBytes)
+        {
+            throw new OutOfMemoryException($"mmap(NULL, 0x{size + alignment:X}, PROT_NONE) failed: errno 12 (ENOMEM) [injected address-space limit of {ReserveLimitBytes} bytes]");
+        }
+
         void* address = _inner.Reserve(size, alignment);
         Interlocked.Add(ref _reservedBytes, (long)size);
         return address;
@@ -74,7 +89,7 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
     {
         if (Interlocked.Decrement(ref _failDecommits) >= 0)
         {
-            throw new InvalidOperationException($"madvise(0x{(nint)address:X}, {size}, MADV_DONTNEED) failed: errno 22 (EINVAL) [injected]");
+            throw DecommitFault($"madvise(0x{(nint)address:X}, {size}, MADV_DONTNEED) failed: errno 22 (EINVAL) [injected]");
         }
 
         _inner.Decommit(address, size);

@@ -145,4 +145,31 @@ public sealed unsafe class FaultInjectionTests
         heap.Trim();
         Assert.Equal(0, heap.GetStatistics().Nodes[0].CommittedBytes);
     }
+
+    // An exception of any kind on the timer's thread-pool thread would end the process: it is
+    // recorded and counted, and the pass runs again until the purge gets through.
+    [Fact]
+    public void AnyExceptionInTheBackgroundMaintenance_IsRecordedAndCounted_AndThePurgeIsRetried()
+    {
+        var os = new FaultInjectingOsMemory { DecommitFault = static message => new NotSupportedException(message) };
+        using Heap heap = TestHeaps.Create(os: os, purgeDelayMs: 20);
+        os.FailNextDecommits(2);
+        var live = (byte*)heap.Alloc(1000);
+        new Span<byte>(live, 1000).Fill(5);
+        heap.Free(heap.Alloc(4 * 1024 * 1024));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (heap.GetStatistics().Purges == 0 && watch.ElapsedMilliseconds < 10_000)
+        {
+            System.Threading.Thread.Sleep(10);
+        }
+
+        NumaHeapStatistics statistics = heap.GetStatistics();
+        Assert.Equal(2, statistics.MaintenanceErrors);
+        NotSupportedException error = Assert.IsType<NotSupportedException>(statistics.LastMaintenanceError);
+        Assert.Contains("[injected]", error.Message, StringComparison.Ordinal);
+        Assert.True(statistics.Purges > 0, "the maintenance did not purge once the decommits went through");
+        Assert.False(new ReadOnlySpan<byte>(live, 1000).ContainsAnyExcept((byte)5));
+        heap.Free(live);
+        heap.Validate();
+    }
 }

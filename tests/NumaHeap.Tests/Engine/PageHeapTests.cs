@@ -176,4 +176,44 @@ public sealed unsafe class PageHeapTests
         heap.Free(live);
         heap.Validate();
     }
+
+    // The decay purge runs on every maintenance tick: it walks the free-run index in place, and once
+    // the indexes have grown to the region's number of runs a purge allocates nothing.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void APurge_AllocatesNothing(bool force)
+    {
+        using var region = new StandalonePageHeapRegion(256 * 1024 * 1024);
+        PageHeap.PageHeap pages = region.CreatePageHeap(purgeDelayMs: 1);
+        var runs = new nuint[200];
+        for (int i = 0; i < runs.Length; i++)
+        {
+            runs[i] = pages.AllocateBig(2, 1, out _);
+            Assert.NotEqual(0u, pages.AllocateBig(1, 1, out _));
+        }
+
+        long allocated = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            foreach (nuint run in runs)
+            {
+                Assert.True(pages.FreeBig(run));
+            }
+
+            System.Threading.Thread.Sleep(5);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Assert.False(pages.Purge(force));
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0, pages.GetCounters().DirtyBytes);
+            for (int i = 0; i < runs.Length; i++)
+            {
+                runs[i] = pages.AllocateBig(2, 1, out _);
+            }
+        }
+
+        // The first rounds grow the clean index (and compile the code); the last allocates nothing.
+        Assert.Equal(0, allocated);
+        pages.Validate(static (_, _) => { });
+    }
 }

@@ -136,6 +136,66 @@ public sealed unsafe class ShardTests
         Quiescence.AssertSettled(heap);
     }
 
+    // Allocate(OnNode) takes each block from the target node's shards, the calling thread's shard
+    // number first: once that shard is full, every call goes on to the next shard. The fallback is
+    // a loop over the shards, not an OutOfMemoryException thrown under a lock and caught per call:
+    // the only exception is the refusal once every shard is full.
+    [Fact]
+    public void AllocateOnNode_WithItsFirstShardFull_ThrowsNothingUntilEveryShardIsFull()
+    {
+        // A 1 GiB region: a quarter for spans, 128 MiB per shard.
+        using Heap heap = TestHeaps.Create(simulatedNodes: 2, regionShift: 30, shardsPerNode: 2);
+        const nuint BlockSize = 64 * 1024;
+        var blocks = new List<nint>();
+        int outOfMemoryThrown = 0;
+        OutOfMemoryException? refusal = null;
+        DedicatedThread.Run(() =>
+        {
+            var thread = Thread.CurrentThread;
+            void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+            {
+                if (e.Exception is OutOfMemoryException && Thread.CurrentThread == thread)
+                {
+                    outOfMemoryThrown++;
+                }
+            }
+
+            heap.BindCurrentThread(0);
+            AppDomain.CurrentDomain.FirstChanceException += Count;
+            try
+            {
+                while (true)
+                {
+                    var block = (long*)heap.Allocate(BlockSize, NumaPlacement.OnNode(1));
+                    *block = blocks.Count;
+                    blocks.Add((nint)block);
+                }
+            }
+            catch (OutOfMemoryException e)
+            {
+                refusal = e;
+            }
+            finally
+            {
+                AppDomain.CurrentDomain.FirstChanceException -= Count;
+            }
+        });
+
+        Assert.NotNull(refusal);
+        Assert.Equal(1, outOfMemoryThrown);
+        Assert.Contains("in any of its 2 shard(s)", refusal.Message, StringComparison.Ordinal);
+        Assert.True((long)blocks.Count * (long)BlockSize > 200L << 20, $"only {blocks.Count} blocks of {BlockSize} bytes before running out");
+        heap.Validate();
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            Assert.Equal(i, *(long*)blocks[i]);
+            Assert.Equal(1, heap.GetNode((void*)blocks[i]));
+            heap.Free((void*)blocks[i]);
+        }
+
+        Quiescence.AssertSettled(heap);
+    }
+
     // Two threads allocate at the same time and hold their blocks (and their shards) until both are done.
     private static void AssertTwoThreadsShareNoPage(Heap heap)
     {

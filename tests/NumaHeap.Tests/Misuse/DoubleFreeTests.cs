@@ -94,10 +94,12 @@ public sealed unsafe class DoubleFreeTests
         bystanders.FreeAll();
     }
 
-    [Fact]
-    public void FreeAfterTrim_OfASmallBlockWhoseSpanWentBack_IsDetected_InTheDefaultMode()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FreeAfterTrim_OfASmallBlockWhoseSpanWentBack_IsDetected(bool checks)
     {
-        using Heap heap = TestHeaps.Create(purgeDelayMs: 60_000);
+        using Heap heap = TestHeaps.Create(purgeDelayMs: 60_000, checks: checks);
         var bystanders = new Bystanders(heap);
 
         // 3000-byte blocks (class 3072) are a class no bystander uses: once all are free, Trim returns their spans.
@@ -162,6 +164,77 @@ public sealed unsafe class DoubleFreeTests
         MisuseAssert.Throws<InvalidOperationException>(() => heap.Realloc(block, 64), block, "already freed");
         MisuseAssert.Throws<InvalidOperationException>(() => heap.Realloc(block, 5000), block, "already freed");
         MisuseAssert.Throws<InvalidOperationException>(() => heap.AlignedRealloc(block, 64, 64), block, "already freed");
+        MisuseAssert.Throws<InvalidOperationException>(() => heap.GetUsableSize(block), block, "already freed");
+        bystanders.AssertIntactAndHeapUsable();
+        bystanders.FreeAll();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    // Without checks a small block's free is one push onto the thread's list; the one misuse it can
+    // see for one comparison is a free of the list's head: the block the thread freed last (an
+    // immediate repeat) or the next one it would hand out (a slot past the block it just got).
+    [Fact]
+    public void ImmediatelyRepeatedFreeOfASmallBlock_IsDetected_InTheDefaultMode()
+    {
+        using Heap heap = TestHeaps.Create();
+        var bystanders = new Bystanders(heap);
+        void* block = heap.Alloc(100);
+        heap.Free(block);
+        MisuseAssert.Throws<InvalidOperationException>(() => heap.Free(block), block, "double free");
+        MisuseAssert.Throws<InvalidOperationException>(() => heap.Free(block), block, "double free");
+
+        // The block is in the thread's list once: two allocations give two blocks.
+        void* a = heap.Alloc(100);
+        void* b = heap.Alloc(100);
+        Assert.True(a == block && b != block);
+        heap.Free(b);
+        heap.Free(a);
+        bystanders.AssertIntactAndHeapUsable();
+        bystanders.FreeAll();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    [Fact]
+    public void FreeOfTheNextSlotOfAFreshSpan_NeverHandedOut_IsDetected_InTheDefaultMode()
+    {
+        using Heap heap = TestHeaps.Create();
+        var bystanders = new Bystanders(heap);
+
+        // A fresh refill links a span's blocks in address order: the next one is the list's head.
+        var block = (byte*)heap.Alloc(16);
+        void* next = block + 16;
+        MisuseAssert.Throws<InvalidOperationException>(() => heap.Free(next), next, "never handed out");
+        var taken = new nint[3];
+        for (int i = 0; i < taken.Length; i++)
+        {
+            taken[i] = (nint)heap.Alloc(16);
+            *(long*)taken[i] = i;
+        }
+
+        Assert.Equal(3, new System.Collections.Generic.HashSet<nint>(taken).Count);
+        Assert.Equal((nint)next, taken[0]);
+        for (int i = 0; i < taken.Length; i++)
+        {
+            Assert.Equal(i, *(long*)taken[i]);
+            heap.Free((void*)taken[i]);
+        }
+
+        heap.Free(block);
+        bystanders.AssertIntactAndHeapUsable();
+        bystanders.FreeAll();
+        Assert.Equal(0, heap.GetStatistics().LiveBytes);
+    }
+
+    // A thread's free of another node's block goes into a chain bound for that node: its head is checked likewise.
+    [Fact]
+    public void ImmediatelyRepeatedFreeOfAnotherNodesSmallBlock_IsDetected_InTheDefaultMode()
+    {
+        using Heap heap = TestHeaps.Create(simulatedNodes: 2);
+        heap.BindCurrentThread(0);
+        var bystanders = new Bystanders(heap);
+        void* block = heap.Allocate(100, NumaPlacement.OnNode(1));
+        heap.Free(block);
+        MisuseAssert.Throws<InvalidOperationException>(() => heap.Free(block), block, "double free");
         bystanders.AssertIntactAndHeapUsable();
         bystanders.FreeAll();
         Assert.Equal(0, heap.GetStatistics().LiveBytes);

@@ -23,4 +23,18 @@ internal static unsafe class MisuseAssert
         Names(error, ptr, problem);
         return error;
     }
+
+    /// <summary>True when <paramref name="call"/> succeeds, false when it throws InvalidOperationException naming <paramref name="ptr"/> (a misuse that lost a race); anything else propagates.</summary>
+    public static bool SucceedsOrNames(Action call, void* ptr)
+    {
+        try
+        {
+            call();
+            return true;
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains(Hex(ptr), StringComparison.Ordinal))
+        {
+            return false;
+        }
+    }
 }
