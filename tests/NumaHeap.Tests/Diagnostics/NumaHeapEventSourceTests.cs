@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Tracing;
 using System.Linq;
 using System.Runtime.InteropServices;
-using System.Threading;
 using Numa.Tests.Engine;
 using Xunit;
 
@@ -92,13 +91,7 @@ public sealed unsafe class NumaHeapEventSourceTests
         using Heap heap = TestHeaps.Create(os: os, purgeDelayMs: 20);
         os.FailNextDecommits(1);
         heap.Free(heap.Alloc(4 * 1024 * 1024));
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (heap.LastMaintenanceError is null && watch.ElapsedMilliseconds < 10_000)
-        {
-            Thread.Sleep(10);
-        }
-
-        Exception error = Assert.IsType<InvalidOperationException>(heap.LastMaintenanceError);
+        Exception error = Assert.IsType<InvalidOperationException>(TestHeaps.WaitForMaintenanceError(heap));
         EventWrittenEventArgs raised = listener.Single(NumaHeapEventSource.MaintenanceErrorId, e => (string)e.Payload![1]! == error.Message);
         Assert.Equal(typeof(InvalidOperationException).FullName, raised.Payload![0]);
     }

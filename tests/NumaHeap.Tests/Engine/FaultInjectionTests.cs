@@ -134,13 +134,7 @@ public sealed unsafe class FaultInjectionTests
         using Heap heap = TestHeaps.Create(os: os, purgeDelayMs: 20);
         os.FailNextDecommits(1);
         heap.Free(heap.Alloc(4 * 1024 * 1024));
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (heap.LastMaintenanceError is null && watch.ElapsedMilliseconds < 10_000)
-        {
-            System.Threading.Thread.Sleep(10);
-        }
-
-        Assert.IsType<InvalidOperationException>(heap.LastMaintenanceError);
+        Assert.IsType<InvalidOperationException>(TestHeaps.WaitForMaintenanceError(heap));
         heap.Validate();
         heap.Trim();
         Assert.Equal(0, heap.GetStatistics().Nodes[0].CommittedBytes);

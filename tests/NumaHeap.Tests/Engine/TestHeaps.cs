@@ -48,4 +48,16 @@ internal static class TestHeaps
 
         throw new InvalidOperationException("/proc/self/status has no VmRSS line.");
     }
+
+    /// <summary>Waits up to 10 s for the heap's background maintenance to record an error, and returns it (null if none came).</summary>
+    public static Exception? WaitForMaintenanceError(Heap heap)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (heap.LastMaintenanceError is null && watch.ElapsedMilliseconds < 10_000)
+        {
+            System.Threading.Thread.Sleep(10);
+        }
+
+        return heap.LastMaintenanceError;
+    }
 }
