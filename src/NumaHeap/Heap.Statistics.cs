@@ -17,6 +17,9 @@ internal sealed unsafe partial class Heap
         int regions = _regions.Length;
         var cachedInThreads = new long[regions];
         var pendingRemote = new long[regions];
+
+        // Blocks per region and class held by threads (in their lists or in chains going home).
+        var heldBlocks = new long[regions * SizeClassTable.ClassCount];
         var localFrees = new long[regions];
         var remoteSent = new long[regions];
         int cacheCount;
@@ -31,7 +34,9 @@ internal sealed unsafe partial class Heap
                 remoteSent[node] += cache->RemoteFreesSent;
                 for (int c = 1; c < SizeClassTable.ClassCount; c++)
                 {
-                    cachedInThreads[node] += (long)cache->List(c).Count * SizeClassTable.SizeOf(c);
+                    long count = cache->List(c).Count;
+                    cachedInThreads[node] += count * SizeClassTable.SizeOf(c);
+                    heldBlocks[(node * SizeClassTable.ClassCount) + c] += count;
                 }
 
                 if (cache->Remote != null)
@@ -39,7 +44,10 @@ internal sealed unsafe partial class Heap
                     for (int slot = 0; slot < RemoteSlots; slot++)
                     {
                         int c = slot % SizeClassTable.ClassCount;
-                        pendingRemote[RegionOfShard(slot / SizeClassTable.ClassCount)] += c == 0 ? 0 : (long)cache->Remote[slot].Count * SizeClassTable.SizeOf(c);
+                        int region = RegionOfShard(slot / SizeClassTable.ClassCount);
+                        long count = c == 0 ? 0 : cache->Remote[slot].Count;
+                        pendingRemote[region] += count * SizeClassTable.SizeOf(c);
+                        heldBlocks[(region * SizeClassTable.ClassCount) + c] += count;
                     }
                 }
             }
@@ -55,6 +63,8 @@ internal sealed unsafe partial class Heap
             long inNode = 0;
             long remoteFrees = node.BigRemoteFreesReceived;
             long remoteBatches = node.BigRemoteFreesReceived;
+            var capacity = new long[SizeClassTable.ClassCount];
+            var handedOut = new long[SizeClassTable.ClassCount];
             foreach (NodeShard shard in node.Shards)
             {
                 pages += shard.SpanPages.GetCounters();
@@ -62,11 +72,28 @@ internal sealed unsafe partial class Heap
                 {
                     CentralFreeList list = shard.Class(c);
                     long size = SizeClassTable.SizeOf(c);
-                    outstanding += list.Outstanding * size;
-                    inNode += list.FreeBlocks * size;
+                    (long blocks, long taken) = list.Occupancy;
+                    capacity[c] += blocks;
+                    handedOut[c] += taken;
+                    outstanding += taken * size;
+                    inNode += (blocks - taken) * size;
                     (long frees, long batches) = list.RemoteReceived;
                     remoteFrees += frees;
                     remoteBatches += batches;
+                }
+            }
+
+            var sizeClasses = new List<NumaSizeClassStatistics>();
+            for (int c = 1; c < SizeClassTable.ClassCount; c++)
+            {
+                if (capacity[c] > 0)
+                {
+                    sizeClasses.Add(new NumaSizeClassStatistics
+                    {
+                        BlockSize = SizeClassTable.SizeOf(c),
+                        CapacityBlocks = capacity[c],
+                        LiveBlocks = handedOut[c] - heldBlocks[(r * SizeClassTable.ClassCount) + c],
+                    });
                 }
             }
 
@@ -89,6 +116,9 @@ internal sealed unsafe partial class Heap
                 CachedInThreadsBytes = cachedInThreads[r],
                 CachedInNodeBytes = inNode,
                 FreeRunBytes = pages.FreeRunBytes,
+                SpanFreeBytes = pages.SpanBytes - smallLive,
+                FreeRunDirtyBytes = pages.DirtyBytes,
+                SizeClasses = sizeClasses,
                 FreeRuns = pages.FreeRuns,
                 LocalFrees = node.LocalFrees + localFrees[r],
                 RemoteFreesSent = node.RemoteFreesSent + remoteSent[r],

@@ -58,6 +58,7 @@ internal sealed class NumaHeapMetrics : IDisposable
         Bytes("numaheap.spilled_bytes", static n => n.SpilledBytes, "Resident bytes of the node's region that the kernel placed on other nodes (estimated from a sample).");
         Bytes("numaheap.cached_in_threads_bytes", static n => n.CachedInThreadsBytes, "Bytes of free blocks held in thread caches.");
         Bytes("numaheap.cached_in_node_bytes", static n => n.CachedInNodeBytes, "Bytes of free blocks held in the node heap's free lists.");
+        Bytes("numaheap.external_fragmentation_bytes", static n => n.ExternalFragmentationBytes, "Committed bytes of the node's region that hold no live block (free span blocks and dirty free runs).");
         Bytes("numaheap.free_run_bytes", static n => n.FreeRunBytes, "Bytes in free page runs of the node's page allocator.");
         Meter.CreateObservableUpDownCounter("numaheap.free_runs", () => PerNode(static n => n.FreeRuns), "{run}", "Free page runs of the node's page allocator.");
         Count("numaheap.local_frees", static n => n.LocalFrees, "{free}", "Frees of the node's blocks by threads on the node.");

@@ -45,6 +45,12 @@ public sealed class NumaHeapStatistics
         }
     }
 
+    /// <summary>Committed bytes that hold no live block, over every node and the interleaved heap (<see cref="NumaNodeStatistics.ExternalFragmentationBytes"/>).</summary>
+    public long ExternalFragmentationBytes => Sum(static n => n.ExternalFragmentationBytes);
+
+    /// <summary><see cref="ExternalFragmentationBytes"/> as a share of <see cref="CommittedBytes"/> (0 when nothing is committed).</summary>
+    public double ExternalFragmentation => CommittedBytes > 0 ? (double)ExternalFragmentationBytes / CommittedBytes : 0;
+
     /// <summary>Bytes cached in threads over every node and the interleaved heap.</summary>
     public long CachedInThreadsBytes => Sum(static n => n.CachedInThreadsBytes);
 

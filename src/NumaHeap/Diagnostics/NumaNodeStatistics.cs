@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace Numa;
 
 /// <summary>A snapshot of one node heap's counters (or of the interleaved heap's).</summary>
@@ -41,6 +43,27 @@ public sealed class NumaNodeStatistics
 
     /// <summary>Bytes in free page runs of the node's page allocator (dirty and purged).</summary>
     public long FreeRunBytes { get; init; }
+
+    /// <summary>
+    /// Bytes of the node's spans not in live small blocks: free blocks in thread caches, in the
+    /// node heap's lists and not yet carved, and the tails of spans that hold no whole block.
+    /// </summary>
+    public long SpanFreeBytes { get; init; }
+
+    /// <summary>Bytes of free page runs that are committed and not purged (may be resident): waiting for reuse or for decay.</summary>
+    public long FreeRunDirtyBytes { get; init; }
+
+    /// <summary>
+    /// External fragmentation: committed bytes that hold no live block, <see cref="SpanFreeBytes"/> +
+    /// <see cref="FreeRunDirtyBytes"/> (equal to <see cref="CommittedBytes"/> − <see cref="LiveBytes"/>).
+    /// </summary>
+    public long ExternalFragmentationBytes => SpanFreeBytes + FreeRunDirtyBytes;
+
+    /// <summary><see cref="ExternalFragmentationBytes"/> as a share of <see cref="CommittedBytes"/> (0 when nothing is committed).</summary>
+    public double ExternalFragmentation => CommittedBytes > 0 ? (double)ExternalFragmentationBytes / CommittedBytes : 0;
+
+    /// <summary>The size classes that have spans on this node: their capacity and live blocks.</summary>
+    public IReadOnlyList<NumaSizeClassStatistics> SizeClasses { get; init; } = [];
 
     /// <summary>How many free page runs the node's page allocator holds.</summary>
     public long FreeRuns { get; init; }

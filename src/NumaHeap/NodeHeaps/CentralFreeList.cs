@@ -65,6 +65,18 @@ internal sealed unsafe class CentralFreeList
         }
     }
 
+    /// <summary>Blocks and free blocks together: what this list's spans hold, taken under the lock as one snapshot.</summary>
+    public (long Capacity, long Outstanding) Occupancy
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_capacity, _outstanding);
+            }
+        }
+    }
+
     /// <summary>Remote frees received, and the batches they came in.</summary>
     public (long Frees, long Batches) RemoteReceived
     {
