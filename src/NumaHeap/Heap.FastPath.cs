@@ -15,20 +15,10 @@ namespace Numa;
 /// process-wide Free out of its callers' loops, and they were slower.
 /// </content>
 /// <remarks>
-/// In experiments with the .NET 10 JIT, it hoisted the thread-local lookup out of a caller's loop of
-/// allocations only once the heap-id test was gone and the slow paths were static methods, which is
-/// why the process-wide heap's cache has a thread-local slot of its own and its slow paths are
-/// static; Free, shorter for it, sends a full list to its slow path rather than calling the overflow
-/// from here, and its block-start test is one multiplication and one comparison. BDN ShortRun,
-/// interleaved runs, best of two: 100 random sizes to 1 KiB allocated then freed 3.18 → 2.39 ns per
-/// call (LIFO), 3.19 → 2.33 (FIFO); alloc/free pair of 16 B 2.03 → 1.72, 256 B 1.76 → 1.52. Out of a
-/// loop of frees the JIT hoisted the lookup only once Free wrote one field of the list instead of a
-/// count and a statistic (see <see cref="FreeList"/>); the block-start test also lost its page-index
-/// arithmetic (see <see cref="SmallPageEntry.SpanStart"/>). With the heap aligned to its region size, Free tests
-/// the shard and finds the page entry from the address itself, not from its offset (1.57 → 1.52 ns
-/// per call on 100 random sizes to 1 KiB, probe loop, best of interleaved runs). Free reads an 8-byte
-/// <see cref="SmallPageEntry"/> rather than the 16-byte page entry, and takes the list's offset from
-/// it rather than the class (see there: about 5%).
+/// The .NET 10 JIT hoists the thread-local lookup out of a caller's loop only when the fast path has
+/// no heap-id test, static slow paths and one write to the list per free: hence the process-wide
+/// heap's slot of its own, Free sending a full list to its slow path, and the one-multiply block-start
+/// test. The figures are in docs/design-notes.md.
 /// </remarks>
 internal sealed unsafe partial class Heap
 {

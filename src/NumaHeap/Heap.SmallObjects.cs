@@ -22,13 +22,10 @@ internal sealed unsafe partial class Heap
 
     /// <summary>Registered caches below which every new thread looks for dead threads' caches.</summary>
     /// <remarks>
-    /// A dead thread's cache keeps its blocks (up to a few MiB) and its shard until its finalizer
-    /// runs, which a process that allocates little managed memory may not do for a long time: with
-    /// rounds of short-lived threads (mstress, 2 at a time) scanning only from 16 registered caches
-    /// kept peak RSS at 10× the live bytes, from 4 at 5–6×. Scanning every time also lets a thread
-    /// that replaces one that just exited (larson's generations, a restarted worker) take the shard it
-    /// left, and with it the blocks it will free. Above this the threshold doubles with the live
-    /// caches, so the scan costs O(1) per new thread, amortised.
+    /// A dead thread's cache keeps its blocks and its shard until its finalizer runs, which a process
+    /// that allocates little managed memory may not do for a long time; scanning also lets a thread
+    /// that replaces one that just exited take the shard it left (docs/design-notes.md). Above this
+    /// the threshold doubles with the live caches, so the scan costs O(1) per new thread, amortised.
     /// </remarks>
     private const int DeadCacheScanAlwaysBelow = 32;
 

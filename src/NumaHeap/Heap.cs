@@ -38,14 +38,9 @@ internal sealed unsafe partial class Heap : IDisposable
 
     /// <summary>Where the small-page map starts in its reservation: half a page and a cache line in.</summary>
     /// <remarks>
-    /// A load whose address has the same low 12 bits as a store still in flight waits for that store
-    /// (4K aliasing). At the start of the reservation, the entry of every page on a 4 MiB boundary
-    /// (page index a multiple of 512) would share its low 12 bits with the page's first block, and
-    /// Free reads the entry just after the caller wrote to the block: there the first span of each
-    /// shard begins, and its first block is the one a thread's list hands out again and again. With
-    /// this offset the entries of such pages fall elsewhere in their pages (an alloc/free pair of
-    /// 16 B in a loop, whose block was such a first block: 2.8–4.9 → 1.7–2.3 ns per call, interleaved
-    /// processes); a page-start block now shares its entry's low bits only on page 248 of each 512.
+    /// Free reads a page's entry right after the caller wrote the page's first block; at the start of
+    /// the reservation the entry of every 4 MiB-aligned page would share the block's low 12 bits, and
+    /// the load would wait for the store (4K aliasing; docs/design-notes.md).
     /// </remarks>
     private const int SmallPageMapOffset = 2048 + 64;
 

@@ -7,11 +7,9 @@ namespace Numa;
 /// takes the page's blocks and where its span starts. All zeros on every other page.
 /// </summary>
 /// <remarks>
-/// 8 bytes, so that the fast path finds a page's entry with one scaled index (x86 scales by at most 8,
-/// and a 16-byte entry cost a shift and an addition), and the list is one addition away from the
-/// cache, with no shift of the class either. 100 random sizes to 1 KiB freed in order, a probe loop,
-/// interleaved runs: 1.88–1.94 → 1.78–1.82 ns per call; with only the list offset in the 16-byte page
-/// entry, 1.84–1.91. The entry of a page that is no span's names class 0's list, which accepts no block.
+/// 8 bytes, so that the fast path finds a page's entry with one scaled index (x86 scales by at most 8)
+/// and the list is one addition away from the cache (docs/design-notes.md). The entry of a page that
+/// is no span's names class 0's list, which accepts no block.
 /// </remarks>
 [StructLayout(LayoutKind.Sequential)]
 internal struct SmallPageEntry

@@ -9,9 +9,8 @@ namespace Numa.NodeHeaps;
 /// </summary>
 /// <remarks>
 /// Why shards: when every thread of a node shares the node's spans, blocks of two threads end up
-/// side by side in one cache line, and each write by one thread takes the line from the other.
-/// With two threads on one node, alloc-test ran at half the speed it reached with each thread on
-/// its own (simulated) node; a shard per CPU, up to eight, gives that separation within a node.
+/// side by side in one cache line, and each write by one thread takes the line from the other; a
+/// shard per CPU, up to eight, keeps them apart within a node (docs/design-notes.md).
 /// A shard's blocks come back to it: a thread that frees a block of a sibling shard sends it home
 /// in batches, as it does for another node's blocks.
 /// </remarks>

@@ -9,20 +9,13 @@ namespace Numa.ThreadCaches;
 /// <remarks>
 /// <para>
 /// A free block's first word links to the next one, so the list costs no memory of its own. The list
-/// also holds a copy of its class's block-start test, so that Free reads the test from the cache line
-/// it pushes to rather than from the size-class table (BDN, interleaved, best of two: pair of 64 B
-/// 1.69 → 1.41 ns, 100 random sizes to 1 KiB 2.37 → 2.21).
+/// holds a copy of its class's block-start test, so that Free reads it from the line it pushes to.
 /// </para>
 /// <para>
-/// The list counts its frees, the node's local-free statistic, with no second counter: a free adds one
-/// to <see cref="Frees"/>, a pop adds one to <see cref="FullAt"/>, and the count and the room left
-/// follow from the two. With a count and a free counter both written on every free, the .NET 10 JIT
-/// kept the thread-local lookup inside a caller's loop of frees; with one write it hoists it (100
-/// random sizes to 1 KiB, a probe loop, interleaved: 2.2–2.4 → 1.7–1.8 ns per call). The list is 64
-/// bytes, one cache line, for the same reason: at 40 bytes the lookup stayed in the loop (2.7 ns); 48
-/// bytes measured 3–5% slower than 64. <see cref="Frees"/> comes first because the JIT increments
-/// a field at offset 0 in place and spent an instruction on the address of one at offset 8; with the
-/// block-start test written out in Free, 100 random sizes to 1 KiB went 1.62 → 1.55 ns per call.
+/// The list counts its frees (the local-free statistic) with no second counter: a free adds one to
+/// <see cref="Frees"/>, a pop adds one to <see cref="FullAt"/>, and the count and the room left follow
+/// from the two. One write per free, a 64-byte list and <see cref="Frees"/> at offset 0 are what let
+/// the JIT hoist the thread-local lookup out of a caller's loop (docs/design-notes.md).
 /// </para>
 /// </remarks>
 [StructLayout(LayoutKind.Sequential, Size = 64)]
