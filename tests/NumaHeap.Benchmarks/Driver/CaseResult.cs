@@ -40,5 +40,8 @@ public sealed class CaseResult
     /// <summary>NumaHeap's statistics after the measured run (numaheap cases only).</summary>
     public NumaHeapSnapshot? NumaHeap { get; set; }
 
+    /// <summary>Where the allocator's memory was at the workload's highest live bytes (numaheap and nativememory cases).</summary>
+    public MemoryBreakdown? Breakdown { get; set; }
+
     public string? Error { get; set; }
 }

@@ -25,8 +25,9 @@ public static class CaseRunner
             }
 
             ProcStatus.ResetPeak();
-            var context = new WorkloadContext(threads, duration, seed);
+            var context = new WorkloadContext(threads, duration, seed) { Probe = MemoryBreakdownProbe.For(allocator, result.BaselineRssBytes) };
             WorkloadCatalog.Run(workload, allocator, context);
+            result.Breakdown = context.Probe?.AtPeak;
             result.PeakRssBytes = ProcStatus.PeakResidentBytes();
             if (allocator is "numaheap" or WorkloadCatalog.LeanNumaHeap)
             {

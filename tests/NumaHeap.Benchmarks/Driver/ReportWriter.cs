@@ -141,6 +141,8 @@ public static class ReportWriter
             sb.AppendLine();
         }
 
+        WriteBreakdown(sb, options, results, maxThreads);
+
         sb.AppendLine();
         sb.AppendLine("### NumaHeap against its targets");
         sb.AppendLine();
@@ -196,6 +198,36 @@ public static class ReportWriter
         if (max > 1)
         {
             yield return ("malloc-large", max, 3, 0);
+        }
+    }
+
+    // Below this the runtime's own growth dominates what the breakdown would attribute.
+    private const long MinBreakdownRss = 8L << 20;
+
+    // Where the memory was at each workload's highest live bytes: NumaHeap's statistics against glibc's mallinfo2.
+    private static void WriteBreakdown(StringBuilder sb, SuiteOptions options, List<CaseResult> results, int threads)
+    {
+        sb.AppendLine();
+        sb.AppendLine(Inv, $"### Where memory is at the highest live bytes, {threads} thread{(threads == 1 ? "" : "s")}");
+        sb.AppendLine();
+        sb.AppendLine("MiB, at the sample (every 25 ms) with the most live bytes during which they moved by under 1%; workloads whose RSS stays under 8 MiB are left out. RSS: above the runtime's footprint. committed: NumaHeap's committed regions, glibc's arenas and mmapped chunks (both less their value before the run for glibc, whose counters include the runtime's own mallocs). requested: what the workload held. internal: in use − requested (size classes and pages; glibc: chunk headers and rounding). free in spans: free blocks of live spans, with what thread caches hold (NumaHeap), or glibc's free chunks. dirty runs: NumaHeap's free page runs not yet purged. The last two are committed bytes, resident only where touched.");
+        sb.AppendLine();
+        sb.AppendLine("| workload | allocator | RSS | committed | requested | internal | free in spans (thread caches) | dirty runs |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (string workload in options.Workloads)
+        {
+            foreach (string allocator in new[] { Subject, Reference })
+            {
+                MemoryBreakdown? b = Find(results, workload, allocator, threads)?.Breakdown;
+                if (b is null || b.RssAboveBaselineBytes < MinBreakdownRss)
+                {
+                    continue;
+                }
+
+                static string MiB(long bytes) => bytes < 0 ? "–" : string.Create(Inv, $"{bytes / (double)(1 << 20):F1}");
+                string free = b.ThreadCachesBytes < 0 ? MiB(b.FreeInSpansBytes) : $"{MiB(b.FreeInSpansBytes)} ({MiB(b.ThreadCachesBytes)})";
+                sb.AppendLine(Inv, $"| {workload} | {allocator} | {MiB(b.RssAboveBaselineBytes)} | {MiB(b.CommittedBytes)} | {MiB(b.RequestedBytes)} | {MiB(b.InternalWasteBytes)} | {free} | {MiB(b.DirtyFreeRunBytes)} |");
+            }
         }
     }
 

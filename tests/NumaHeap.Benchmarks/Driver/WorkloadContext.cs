@@ -34,6 +34,9 @@ public sealed class WorkloadContext
 
     public long PeakLiveBytes { get; private set; }
 
+    /// <summary>Where the allocator's memory is when the live bytes reach a new high (every 25 ms at most), or null.</summary>
+    public MemoryBreakdownProbe? Probe { get; init; }
+
     public double ElapsedSeconds { get; private set; }
 
     public long TotalOperations
@@ -76,9 +79,17 @@ public sealed class WorkloadContext
         var stopwatch = Stopwatch.StartNew();
         var sampler = new Thread(() =>
         {
+            long nextProbe = 0;
             while (!Volatile.Read(ref done))
             {
-                PeakLiveBytes = Math.Max(PeakLiveBytes, CurrentLiveBytes);
+                long live = CurrentLiveBytes;
+                PeakLiveBytes = Math.Max(PeakLiveBytes, live);
+                if (Probe is not null && stopwatch.ElapsedMilliseconds >= nextProbe)
+                {
+                    Probe.Observe(() => CurrentLiveBytes);
+                    nextProbe = stopwatch.ElapsedMilliseconds + 25;
+                }
+
                 if (!_stop && stopwatch.Elapsed >= Duration)
                 {
                     _stop = true;
