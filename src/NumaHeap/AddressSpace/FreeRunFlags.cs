@@ -18,4 +18,10 @@ internal enum FreeRunFlags : byte
     /// none of its pages resident. The run is reused after the resident ones and only Trim purges it.
     /// </summary>
     Purged = 2,
+
+    /// <summary>
+    /// Some pages may be inaccessible: a decommit gave them back and the OS refused to make them
+    /// accessible again (Windows). Pages taken from the run are committed first.
+    /// </summary>
+    Decommitted = 4,
 }

@@ -36,6 +36,9 @@ internal sealed unsafe class PageHeap
     /// <summary>A resident limit never leaves less room than this above the peak in use.</summary>
     private const nuint ResidentSlackFloor = 8 * 1024 * 1024;
 
+    /// <summary>What a merged run takes from its neighbours: resident pages, and pages that need a commit.</summary>
+    private const FreeRunFlags MergedFlags = FreeRunFlags.Dirty | FreeRunFlags.Decommitted;
+
     private readonly object _lock = new();
     private readonly OsMemory _os;
     private readonly PageEntry* _map;
@@ -485,6 +488,13 @@ internal sealed unsafe class PageHeap
     {
         ref PageEntry head = ref Entry(run.Start);
         FreeRunFlags flags = head.Flags;
+        if ((flags & FreeRunFlags.Decommitted) != 0)
+        {
+            // Before anything changes: a refusal (OutOfMemoryException) leaves the run free, indexed
+            // and marked, and the caller gets the exception instead of pages it cannot touch.
+            _os.Commit((void*)start, pages << PageShift);
+        }
+
         uint freedAt = head.Aux;
         nuint resident = ResidentPages(run.Start, run.Pages, flags);
         RemoveFreeRun(run.Start, run.Pages, flags, resident);
@@ -563,7 +573,7 @@ internal sealed unsafe class PageHeap
                 nuint leftResident = ResidentPages(leftStart, leftPages, leftFlags);
                 RemoveFreeRun(leftStart, leftPages, leftFlags, leftResident);
                 resident += leftResident;
-                flags |= leftFlags & FreeRunFlags.Dirty;
+                flags |= leftFlags & MergedFlags;
                 start = leftStart;
             }
         }
@@ -580,7 +590,7 @@ internal sealed unsafe class PageHeap
                 nuint rightResident = ResidentPages(end, rightPages, rightFlags);
                 RemoveFreeRun(end, rightPages, rightFlags, rightResident);
                 resident += rightResident;
-                flags |= rightFlags & FreeRunFlags.Dirty;
+                flags |= rightFlags & MergedFlags;
                 end += rightPages << PageShift;
             }
         }
@@ -658,7 +668,11 @@ internal sealed unsafe class PageHeap
             return;
         }
 
-        _os.Decommit((void*)from, end - from);
+        if (!_os.Decommit((void*)from, end - from))
+        {
+            Entry(run.Start).Flags |= FreeRunFlags.Decommitted;
+        }
+
         _purges++;
         _purgedBytes += (long)(end - from);
         nuint left = resident == run.Pages && !_hugePages ? (from - run.Start) >> PageShift
@@ -767,17 +781,24 @@ internal sealed unsafe class PageHeap
         uint freedAt = Entry(run.Start).Aux;
         nuint resident = ResidentPages(run.Start, run.Pages, flags);
         nuint left = resident;
+        bool accessible = true;
         if (end > start)
         {
-            _os.Decommit((void*)start, end - start);
+            accessible = _os.Decommit((void*)start, end - start);
             _purges++;
             _purgedBytes += (long)(end - start);
             left = Math.Min(resident, (start - run.Start + (runEnd - end)) >> PageShift);
         }
 
-        // Whatever the purge left (huge-page edges), the run no longer awaits it: it moves to the clean index.
+        // Whatever the purge left (huge-page edges), the run no longer awaits it: it moves to the clean
+        // index. A whole run decommitted and accessible again is no longer marked Decommitted.
         RemoveFreeRun(run.Start, run.Pages, flags, resident);
         flags = start == run.Start && end == runEnd ? FreeRunFlags.None : flags | FreeRunFlags.Purged;
+        if (!accessible)
+        {
+            flags |= FreeRunFlags.Decommitted;
+        }
+
         AddFreeRun(run.Start, run.Pages, flags, freedAt, flags == FreeRunFlags.None ? 0 : left);
     }
 

@@ -60,7 +60,7 @@ internal sealed unsafe class LinuxOsMemory : OsMemory
         _ = Libc.Madvise(address, size, LinuxKernel.MADV_DODUMP);
     }
 
-    public override void Decommit(void* address, nuint size)
+    public override bool Decommit(void* address, nuint size)
     {
         // MADV_DONTNEED, not MADV_FREE: the contract promises zeros on the next read, and MADV_FREE
         // lets the old contents survive until the kernel is short of memory.
@@ -69,6 +69,8 @@ internal sealed unsafe class LinuxOsMemory : OsMemory
             int errno = Marshal.GetLastPInvokeError();
             throw new InvalidOperationException($"madvise(0x{(nuint)address:X}, 0x{size:X}, MADV_DONTNEED) failed: {Errno.Describe(errno)}.");
         }
+
+        return true;
     }
 
     /// <inheritdoc />

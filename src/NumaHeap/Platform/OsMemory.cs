@@ -63,8 +63,13 @@ internal abstract unsafe class OsMemory
     }
 
     /// <summary>Gives the physical pages back (<c>MADV_DONTNEED</c>); the range stays accessible and reads as zero afterwards.</summary>
-    /// <exception cref="InvalidOperationException">The OS refused; the message holds the errno.</exception>
-    public abstract void Decommit(void* address, nuint size);
+    /// <returns>
+    /// True when the range is accessible; false when the pages went back but the range could not be
+    /// made accessible again (Windows refusing MEM_COMMIT after MEM_DECOMMIT): it is then reserved
+    /// only, and a <see cref="Commit"/> makes it usable, reading as zero.
+    /// </returns>
+    /// <exception cref="InvalidOperationException">The OS refused; the range is as it was. The message holds the errno.</exception>
+    public abstract bool Decommit(void* address, nuint size);
 
     /// <summary>Binds a range to one OS node (<c>mbind</c>); <paramref name="strict"/> selects MPOL_BIND over MPOL_PREFERRED.</summary>
     /// <returns>False, with <paramref name="error"/> set, when the OS refused or has no NUMA support.</returns>

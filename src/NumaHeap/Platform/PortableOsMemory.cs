@@ -50,7 +50,7 @@ internal sealed unsafe class PortableOsMemory : OsMemory
 
     public override void Commit(void* address, nuint size) => UnixMemory.Commit(address, size);
 
-    public override void Decommit(void* address, nuint size)
+    public override bool Decommit(void* address, nuint size)
     {
         // Outside Linux, MADV_DONTNEED and MADV_FREE may leave the old contents in place. Mapping fresh
         // anonymous memory over the range with MAP_FIXED drops the pages and guarantees zeros, in one
@@ -62,6 +62,8 @@ internal sealed unsafe class PortableOsMemory : OsMemory
             throw new InvalidOperationException(
                 $"mmap(0x{(nuint)address:X}, 0x{size:X}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED|MAP_ANON) decommitting failed: {Errno.Describe(errno)}.");
         }
+
+        return true;
     }
 
     public override bool TryBindToNode(void* address, nuint size, int osNode, bool strict, out int error)

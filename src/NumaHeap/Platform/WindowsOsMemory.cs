@@ -95,9 +95,10 @@ internal sealed unsafe class WindowsOsMemory : OsMemory
     /// <remarks>
     /// MEM_DECOMMIT followed at once by MEM_COMMIT: the physical pages go back to the OS and the range
     /// stays accessible, reading as demand-zero pages. MEM_RESET would keep the commit charge lower but
-    /// does not promise zeros, which the contract does.
+    /// does not promise zeros, which the contract does. The re-commit can fail where the commit limit
+    /// is reached: the range is then decommitted, and the caller must commit it before use.
     /// </remarks>
-    public override void Decommit(void* address, nuint size)
+    public override bool Decommit(void* address, nuint size)
     {
         if (Kernel32.VirtualFree(address, size, Kernel32.MEM_DECOMMIT) == 0)
         {
@@ -105,11 +106,7 @@ internal sealed unsafe class WindowsOsMemory : OsMemory
             throw new InvalidOperationException($"VirtualFree(0x{(nuint)address:X}, 0x{size:X}, MEM_DECOMMIT) failed: {Errno.DescribeWin32(error)}.");
         }
 
-        if (Kernel32.VirtualAlloc(address, size, Kernel32.MEM_COMMIT, Kernel32.PAGE_READWRITE) == null)
-        {
-            int error = Marshal.GetLastPInvokeError();
-            throw new InvalidOperationException($"VirtualAlloc(0x{(nuint)address:X}, 0x{size:X}, MEM_COMMIT, PAGE_READWRITE) re-committing a decommitted range failed: {Errno.DescribeWin32(error)}.");
-        }
+        return Kernel32.VirtualAlloc(address, size, Kernel32.MEM_COMMIT, Kernel32.PAGE_READWRITE) != null;
     }
 
     public override bool TryBindToNode(void* address, nuint size, int osNode, bool strict, out int error)

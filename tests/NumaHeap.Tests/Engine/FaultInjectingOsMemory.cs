@@ -1,17 +1,23 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using Numa.Platform;
+using Numa.Platform.Interop;
 
 namespace Numa.Tests.Engine;
 
-/// <summary>The real OS layer, with chosen calls made to fail: commit (ENOMEM), decommit, binding, residency queries.</summary>
+/// <summary>The real OS layer, with chosen calls made to fail: commit (ENOMEM), decommit, the re-commit after a decommit, binding, residency queries.</summary>
 internal sealed unsafe class FaultInjectingOsMemory : OsMemory
 {
     private readonly OsMemory _inner = OsMemory.Default;
     private int _failCommits;
     private int _failDecommits;
+    private int _failRecommits;
     private int _commitsBeforeFailure = -1;
     private long _reservedBytes;
+
+    // OS pages a failed re-commit left inaccessible, until a commit covers them.
+    private readonly HashSet<nuint> _inaccessiblePages = [];
 
     /// <summary>Make the next <paramref name="count"/> commits fail as the OS does under strict overcommit.</summary>
     public void FailNextCommits(int count) => Volatile.Write(ref _failCommits, count);
@@ -31,6 +37,30 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
 
     /// <summary>Make the next <paramref name="count"/> decommits fail.</summary>
     public void FailNextDecommits(int count) => Volatile.Write(ref _failDecommits, count);
+
+    /// <summary>
+    /// Make the next <paramref name="count"/> decommits behave as Windows's does when MEM_COMMIT after
+    /// MEM_DECOMMIT is refused: the pages go back and the range is left inaccessible (PROT_NONE) until
+    /// it is committed again; the decommit returns false.
+    /// </summary>
+    public void FailNextRecommits(int count) => Volatile.Write(ref _failRecommits, count);
+
+    /// <summary>Whether every page of the range is accessible: none is left inaccessible by a failed re-commit.</summary>
+    public bool IsAccessible(void* address, nuint size)
+    {
+        lock (_inaccessiblePages)
+        {
+            for (nuint page = (nuint)address & ~(PageSize - 1); page < (nuint)address + size; page += PageSize)
+            {
+                if (_inaccessiblePages.Contains(page))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>What a failed decommit throws, given its message: by default what the OS layers throw for a refused madvise.</summary>
     public Func<string, Exception> DecommitFault { get; init; } = static message => new InvalidOperationException(message);
@@ -83,16 +113,52 @@ internal sealed unsafe class FaultInjectingOsMemory : OsMemory
 
         Commits++;
         _inner.Commit(address, size);
+        SetAccessible(address, size, accessible: true);
     }
 
-    public override void Decommit(void* address, nuint size)
+    public override bool Decommit(void* address, nuint size)
     {
         if (Interlocked.Decrement(ref _failDecommits) >= 0)
         {
             throw DecommitFault($"madvise(0x{(nint)address:X}, {size}, MADV_DONTNEED) failed: errno 22 (EINVAL) [injected]");
         }
 
-        _inner.Decommit(address, size);
+        bool accessible = _inner.Decommit(address, size);
+        if (Interlocked.Decrement(ref _failRecommits) >= 0)
+        {
+            if (Libc.Mprotect(address, size, Libc.PROT_NONE) != 0)
+            {
+                throw new InvalidOperationException($"mprotect(0x{(nint)address:X}, {size}, PROT_NONE) failed emulating a refused re-commit.");
+            }
+
+            accessible = false;
+        }
+
+        SetAccessible(address, size, accessible);
+        return accessible;
+    }
+
+    private void SetAccessible(void* address, nuint size, bool accessible)
+    {
+        lock (_inaccessiblePages)
+        {
+            if (accessible && _inaccessiblePages.Count == 0)
+            {
+                return;
+            }
+
+            for (nuint page = (nuint)address & ~(PageSize - 1); page < (nuint)address + size; page += PageSize)
+            {
+                if (accessible)
+                {
+                    _inaccessiblePages.Remove(page);
+                }
+                else
+                {
+                    _inaccessiblePages.Add(page);
+                }
+            }
+        }
     }
 
     public override bool TryBindToNode(void* address, nuint size, int osNode, bool strict, out int error)

@@ -1,5 +1,3 @@
-using System;
-using Numa.Tests.Contract;
 using Numa.Tests.Engine;
 using Xunit;
 using Xunit.Abstractions;
@@ -13,9 +11,6 @@ namespace Numa.Tests.Misuse;
 /// </summary>
 public sealed unsafe class BigReallocRaceTests(ITestOutputHelper output)
 {
-    private const int Rounds = 20_000;
-    private static readonly TimeSpan s_timeLimit = TimeSpan.FromSeconds(2);
-
     [Theory]
     [InlineData(1024 * 1024, 512 * 1024, false, 1)]
     [InlineData(512 * 1024, 1024 * 1024, false, 1)]
@@ -25,41 +20,7 @@ public sealed unsafe class BigReallocRaceTests(ITestOutputHelper output)
     {
         using Heap heap = TestHeaps.Create(simulatedNodes: nodes, checks: checks);
         var bystanders = new Bystanders(heap);
-        long baseline = heap.GetStatistics().LiveBytes;
-        void* block = null;
-        void* resized = null;
-        bool freed = false;
-        int rounds = RaceRounds.Run(
-            Rounds,
-            s_timeLimit,
-            round =>
-            {
-                block = heap.Alloc((nuint)size);
-                BytePattern.Fill(block, 4096, round);
-                resized = null;
-                freed = false;
-            },
-            _ => freed = MisuseAssert.SucceedsOrNames(() => heap.Free(block), block),
-            _ => MisuseAssert.SucceedsOrNames(() => resized = heap.Realloc(block, (nuint)newSize), block),
-            round =>
-            {
-                // A Realloc that won moved the block, or resized it in place before the Free took it.
-                Assert.True(resized != null || freed, $"Round {round}: both the Free and the Realloc failed.");
-                if (resized != null && resized != block)
-                {
-                    Assert.False(freed, $"Round {round}: the Free and the moving Realloc both took the block.");
-                    Assert.True(BytePattern.Holds(resized, 4096, round), $"Round {round}: the moved block lost its contents.");
-                    heap.Free(resized);
-                }
-
-                long live = heap.GetStatistics().LiveBytes;
-                Assert.True(live == baseline, $"Round {round}: {live} bytes live, {baseline} expected.");
-                if (round % 64 == 0)
-                {
-                    heap.Validate();
-                }
-            });
-
+        int rounds = FreeResizeRace.Run(heap, (nuint)size, (nuint)newSize, block => (nint)heap.Realloc((void*)block, (nuint)newSize));
         output.WriteLine($"{rounds} rounds");
         bystanders.AssertIntactAndHeapUsable();
         bystanders.FreeAll();
