@@ -22,6 +22,19 @@ internal sealed unsafe partial class Heap
         var heldBlocks = new long[regions * SizeClassTable.ClassCount];
         var localFrees = new long[regions];
         var remoteSent = new long[regions];
+        var nodes = new NumaNodeStatistics[_nodeCount];
+        NumaNodeStatistics? interleaved = null;
+
+        // The OS's answers first: the counters below are read under the registry lock, so that the
+        // maintenance timer cannot send chains home between reading a thread's cache and its lists.
+        var resident = new long[regions];
+        var spilled = new long[regions];
+        for (int r = 0; r < regions; r++)
+        {
+            resident[r] = ResidentBytes(_regions[r]);
+            spilled[r] = r == _nodeCount ? 0 : SpilledBytes(_regions[r], Topology.Nodes[r].OsNode, resident[r]);
+        }
+
         int cacheCount;
         lock (_cachesLock)
         {
@@ -51,91 +64,88 @@ internal sealed unsafe partial class Heap
                     }
                 }
             }
-        }
 
-        var nodes = new NumaNodeStatistics[_nodeCount];
-        NumaNodeStatistics? interleaved = null;
-        for (int r = 0; r < regions; r++)
-        {
-            NodeHeap node = _regions[r];
-            PageHeapCounters pages = node.BigPages.GetCounters();
-            long outstanding = 0;
-            long inNode = 0;
-            long remoteFrees = node.BigRemoteFreesReceived;
-            long remoteBatches = node.BigRemoteFreesReceived;
-            var capacity = new long[SizeClassTable.ClassCount];
-            var handedOut = new long[SizeClassTable.ClassCount];
-            foreach (NodeShard shard in node.Shards)
+            for (int r = 0; r < regions; r++)
             {
-                pages += shard.SpanPages.GetCounters();
+                NodeHeap node = _regions[r];
+                PageHeapCounters pages = node.BigPages.GetCounters();
+                long outstanding = 0;
+                long inNode = 0;
+                long remoteFrees = node.BigRemoteFreesReceived;
+                long remoteBatches = node.BigRemoteFreesReceived;
+                var capacity = new long[SizeClassTable.ClassCount];
+                var handedOut = new long[SizeClassTable.ClassCount];
+                foreach (NodeShard shard in node.Shards)
+                {
+                    pages += shard.SpanPages.GetCounters();
+                    for (int c = 1; c < SizeClassTable.ClassCount; c++)
+                    {
+                        CentralFreeList list = shard.Class(c);
+                        long size = SizeClassTable.SizeOf(c);
+                        (long blocks, long taken) = list.Occupancy;
+                        capacity[c] += blocks;
+                        handedOut[c] += taken;
+                        outstanding += taken * size;
+                        inNode += (blocks - taken) * size;
+                        (long frees, long batches) = list.RemoteReceived;
+                        remoteFrees += frees;
+                        remoteBatches += batches;
+                    }
+                }
+
+                var sizeClasses = new List<NumaSizeClassStatistics>();
                 for (int c = 1; c < SizeClassTable.ClassCount; c++)
                 {
-                    CentralFreeList list = shard.Class(c);
-                    long size = SizeClassTable.SizeOf(c);
-                    (long blocks, long taken) = list.Occupancy;
-                    capacity[c] += blocks;
-                    handedOut[c] += taken;
-                    outstanding += taken * size;
-                    inNode += (blocks - taken) * size;
-                    (long frees, long batches) = list.RemoteReceived;
-                    remoteFrees += frees;
-                    remoteBatches += batches;
-                }
-            }
-
-            var sizeClasses = new List<NumaSizeClassStatistics>();
-            for (int c = 1; c < SizeClassTable.ClassCount; c++)
-            {
-                if (capacity[c] > 0)
-                {
-                    sizeClasses.Add(new NumaSizeClassStatistics
+                    if (capacity[c] > 0)
                     {
-                        BlockSize = SizeClassTable.SizeOf(c),
-                        CapacityBlocks = capacity[c],
-                        LiveBlocks = handedOut[c] - heldBlocks[(r * SizeClassTable.ClassCount) + c],
-                    });
+                        sizeClasses.Add(new NumaSizeClassStatistics
+                        {
+                            BlockSize = SizeClassTable.SizeOf(c),
+                            CapacityBlocks = capacity[c],
+                            LiveBlocks = handedOut[c] - heldBlocks[(r * SizeClassTable.ClassCount) + c],
+                        });
+                    }
                 }
-            }
 
-            long smallLive = outstanding - cachedInThreads[r] - pendingRemote[r];
-            long resident = ResidentBytes(node);
-            long spilled = r == _nodeCount ? 0 : SpilledBytes(node, Topology.Nodes[r].OsNode, resident);
-            if (spilled > 0 && NumaHeapEventSource.Log.IsEnabled(EventLevel.Warning, NumaHeapEventSource.Keywords.Placement))
-            {
-                NumaHeapEventSource.Log.NodeSpill(r, spilled, resident);
-            }
-            var statistics = new NumaNodeStatistics
-            {
-                Node = r == _nodeCount ? NumaHeap.InterleavedNode : r,
-                LiveBytes = smallLive + pages.BigLiveBytes,
-                SmallLiveBytes = smallLive,
-                BigLiveBytes = pages.BigLiveBytes,
-                CommittedBytes = pages.CommittedBytes,
-                ResidentBytes = resident,
-                SpilledBytes = spilled,
-                CachedInThreadsBytes = cachedInThreads[r],
-                CachedInNodeBytes = inNode,
-                FreeRunBytes = pages.FreeRunBytes,
-                SpanFreeBytes = pages.SpanBytes - smallLive,
-                FreeRunDirtyBytes = pages.DirtyBytes,
-                SizeClasses = sizeClasses,
-                FreeRuns = pages.FreeRuns,
-                LocalFrees = node.LocalFrees + localFrees[r],
-                RemoteFreesSent = node.RemoteFreesSent + remoteSent[r],
-                RemoteFreesReceived = remoteFrees,
-                RemoteBatchesReceived = remoteBatches,
-                Purges = pages.Purges,
-                PurgedBytes = pages.PurgedBytes,
-                PlacementGuaranteed = node.PlacementGuaranteed,
-            };
+                long smallLive = outstanding - cachedInThreads[r] - pendingRemote[r];
+                if (spilled[r] > 0 && NumaHeapEventSource.Log.IsEnabled(EventLevel.Warning, NumaHeapEventSource.Keywords.Placement))
+                {
+                    NumaHeapEventSource.Log.NodeSpill(r, spilled[r], resident[r]);
+                }
 
-            if (r == _nodeCount)
-            {
-                interleaved = statistics;
-            }
-            else
-            {
-                nodes[r] = statistics;
+                var statistics = new NumaNodeStatistics
+                {
+                    Node = r == _nodeCount ? NumaHeap.InterleavedNode : r,
+                    LiveBytes = smallLive + pages.BigLiveBytes,
+                    SmallLiveBytes = smallLive,
+                    BigLiveBytes = pages.BigLiveBytes,
+                    CommittedBytes = pages.CommittedBytes,
+                    ResidentBytes = resident[r],
+                    SpilledBytes = spilled[r],
+                    CachedInThreadsBytes = cachedInThreads[r],
+                    CachedInNodeBytes = inNode,
+                    FreeRunBytes = pages.FreeRunBytes,
+                    SpanFreeBytes = pages.SpanBytes - smallLive,
+                    FreeRunDirtyBytes = pages.DirtyBytes,
+                    SizeClasses = sizeClasses,
+                    FreeRuns = pages.FreeRuns,
+                    LocalFrees = node.LocalFrees + localFrees[r],
+                    RemoteFreesSent = node.RemoteFreesSent + remoteSent[r],
+                    RemoteFreesReceived = remoteFrees,
+                    RemoteBatchesReceived = remoteBatches,
+                    Purges = pages.Purges,
+                    PurgedBytes = pages.PurgedBytes,
+                    PlacementGuaranteed = node.PlacementGuaranteed,
+                };
+
+                if (r == _nodeCount)
+                {
+                    interleaved = statistics;
+                }
+                else
+                {
+                    nodes[r] = statistics;
+                }
             }
         }
 
