@@ -31,7 +31,6 @@ internal sealed unsafe partial class Heap
 
     private readonly object _cachesLock = new();
     private int _mainThreadInterleaving;
-    private int _releasingCaches;
     private bool _disposed;
     private int _roundRobinNode = -1;
 
@@ -507,17 +506,10 @@ internal sealed unsafe partial class Heap
                 return;
             }
 
+            // Under the lock, as a new thread's scan does it: GetStatistics, which holds the lock,
+            // never sees the cache gone while its blocks are not yet back in the node heaps.
             Unregister(index);
-            Interlocked.Increment(ref _releasingCaches);
-        }
-
-        try
-        {
             ReturnCacheContents(cache);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _releasingCaches);
         }
     }
 

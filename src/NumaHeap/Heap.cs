@@ -216,16 +216,11 @@ internal sealed unsafe partial class Heap : IDisposable
             s_heaps[_id] = null;
         }
 
-        // A finalizer may be returning a dead thread's cache right now: wait until it is done.
+        // A finalizer may be returning a dead thread's cache right now, under this lock: taking it
+        // waits until that is done, and no finalizer starts another once the heap is marked.
         lock (_cachesLock)
         {
             _disposed = true;
-        }
-
-        var spinner = default(SpinWait);
-        while (Volatile.Read(ref _releasingCaches) != 0)
-        {
-            spinner.SpinOnce();
         }
 
         SpanDescriptors.Release();
