@@ -14,6 +14,9 @@ namespace Numa;
 internal sealed unsafe partial class Heap
 {
     private readonly Timer _maintenance;
+
+    // Held by a whole maintenance pass, and by Validate: the heap's own timer is another thread too.
+    private readonly object _maintenanceLock = new();
     private readonly int _maintenancePeriodMs;
     private int _maintenanceArmed;
     private long _nextBatchDecay;
@@ -73,6 +76,14 @@ internal sealed unsafe partial class Heap
     private void RunMaintenance()
     {
         Volatile.Write(ref _maintenanceArmed, 0);
+        lock (_maintenanceLock)
+        {
+            RunMaintenancePass();
+        }
+    }
+
+    private void RunMaintenancePass()
+    {
         try
         {
             bool pending = CollectAllRemote();
@@ -107,12 +118,14 @@ internal sealed unsafe partial class Heap
     // Where exceptions that no caller can catch (timer, finalizer) go: statistics report them.
     private void RecordMaintenanceError(Exception e)
     {
-        LastMaintenanceError = e;
-        Interlocked.Increment(ref _maintenanceErrors);
+        // The event first: whoever sees the error in the statistics finds the event raised too.
         if (NumaHeapEventSource.Log.IsEnabled(EventLevel.Error, NumaHeapEventSource.Keywords.Maintenance))
         {
             NumaHeapEventSource.Log.MaintenanceError(e.GetType().FullName ?? e.GetType().Name, e.Message);
         }
+
+        Interlocked.Increment(ref _maintenanceErrors);
+        LastMaintenanceError = e;
     }
 
     // The node's purge counters, read only when a listener wants purge events (-1: nobody listens).

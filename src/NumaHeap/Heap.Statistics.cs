@@ -168,6 +168,14 @@ internal sealed unsafe partial class Heap
     /// <exception cref="InvalidOperationException">An invariant does not hold; the message says which.</exception>
     public void Validate()
     {
+        lock (_maintenanceLock)
+        {
+            ValidateQuiescent();
+        }
+    }
+
+    private void ValidateQuiescent()
+    {
         var freeBlocks = new HashSet<nint>();
         foreach (NodeHeap node in _regions)
         {
