@@ -30,8 +30,8 @@ internal sealed unsafe partial class Heap : IDisposable
     /// <summary>Shards per node when the options leave it to the topology.</summary>
     private const int MaxAutomaticShards = 8;
 
-    /// <summary>log2 of the smallest region the heap shrinks to where address space is limited: 64 MiB.</summary>
-    private const int MinRegionShift = 26;
+    /// <summary>log2 of the smallest region the heap shrinks to where address space is limited: 16 MiB (big blocks to 12 MiB).</summary>
+    private const int MinRegionShift = 24;
 
     /// <summary>log2 of the smallest slice of a span part a shard gets: 4 MiB, a dozen of the largest spans.</summary>
     private const int MinShardShift = 22;
@@ -316,8 +316,9 @@ internal sealed unsafe partial class Heap : IDisposable
     private static (nuint Base, int Shift) ReserveRegions(OsMemory os, int regions, int shift)
     {
         // Address-space limits (ulimit -v, small VA on some arm64 kernels) can refuse the default;
-        // halve the regions until the reservation fits, down to 64 MiB per region (where a region's
-        // biggest block is 48 MiB, and its span part splits into at most four shards). The reservation is
+        // halve the regions until the reservation fits, down to 16 MiB per region (where a region's
+        // biggest block is 12 MiB, and its span part is one shard): under ulimit -v 2 GiB the runtime
+        // leaves little more than that. The reservation is
         // aligned to the region size, so that every shard is an aligned window of addresses and
         // Free's shard test is a shift of the address (the slack is unmapped at once).
         while (true)

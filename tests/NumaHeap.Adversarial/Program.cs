@@ -15,8 +15,8 @@ internal static class Program
         string scenario = args.Length > 0 ? args[0] : "";
         try
         {
-            // A heap refusing every call has no bystanders to keep.
-            Bystanders? bystanders = scenario == "bad-configuration" ? null : new Bystanders();
+            // A heap refusing every call has no bystanders to keep, nor one whose regions the limit shrank to 16 MiB.
+            Bystanders? bystanders = scenario is "bad-configuration" or "address-space-limit" ? null : new Bystanders();
             int rounds = scenario switch
             {
                 "big-free-vs-realloc" => Scenarios.BigFreeRacingRealloc(),

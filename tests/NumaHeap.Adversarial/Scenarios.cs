@@ -146,24 +146,34 @@ internal static unsafe class Scenarios
         return 3;
     }
 
-    // Under a virtual-address limit (ulimit -v): blocks from 16 B to 32 MiB work and keep their contents.
+    // Under a virtual-address limit (ulimit -v): small blocks kept live while big ones from 64 KiB to
+    // 8 MiB (what the smallest regions hold) come and go, every block keeping its contents.
     public static int AddressSpaceLimit()
     {
-        var blocks = new List<(nint Block, int Size)>();
-        for (int size = 16; size <= 32 << 20; size *= 4)
+        var small = new List<nint>();
+        for (int i = 0; i < 2000; i++)
+        {
+            byte* block = (byte*)NumaHeap.Alloc((nuint)(16 + (i % 2000)));
+            block[0] = (byte)i;
+            small.Add((nint)block);
+        }
+
+        int rounds = 0;
+        for (int size = 64 << 10; size <= 8 << 20; size *= 2, rounds++)
         {
             byte* block = (byte*)NumaHeap.Alloc((nuint)size);
-            new Span<byte>(block, size).Fill((byte)size);
-            blocks.Add(((nint)block, size));
+            new Span<byte>(block, size).Fill((byte)rounds);
+            Expect(new Span<byte>(block, size).IndexOfAnyExcept((byte)rounds) < 0, $"the block of {size} bytes lost its contents");
+            NumaHeap.Free(block);
         }
 
-        foreach ((nint block, int size) in blocks)
+        for (int i = 0; i < small.Count; i++)
         {
-            Expect(new Span<byte>((void*)block, size).IndexOfAnyExcept((byte)size) < 0, $"the block of {size} bytes lost its contents");
-            NumaHeap.Free((void*)block);
+            Expect(*(byte*)small[i] == (byte)i, $"the small block {i} lost its contents");
+            NumaHeap.Free((void*)small[i]);
         }
 
-        return blocks.Count;
+        return rounds;
     }
 
     // Rounds of Free(p) racing Realloc(p, newSize(round)).
