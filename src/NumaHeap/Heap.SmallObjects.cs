@@ -673,7 +673,7 @@ internal sealed unsafe partial class Heap
         }
 
         SmallPageEntry* entry = SmallPageOf(block);
-        return entry->SizeClass == sizeClass && IsBlockStart(block, entry);
+        return entry->SizeClass == sizeClass && IsBlockStart(block, in *entry);
     }
 
     // Checks mode: the head of a thread cache list and its link must be free blocks of the list's class.

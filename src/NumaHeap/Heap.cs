@@ -233,10 +233,6 @@ internal sealed unsafe partial class Heap : IDisposable
     // True when the address is the first byte of a block of its page's class; never on a page that is
     // no span's (class 0).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsBlockStart(void* address, SmallPageEntry* entry) =>
-        SizeClassTable.Get(entry->SizeClass).BlockStart.Holds(SpanOffset(address, entry));
-
-    // IsBlockStart over an entry read once (ReadSmallPage), on the slow paths.
     private static bool IsBlockStart(void* address, in SmallPageEntry entry) =>
         SizeClassTable.Get(entry.SizeClass).BlockStart.Holds((uint)address - entry.SpanStart);
 
@@ -318,9 +314,9 @@ internal sealed unsafe partial class Heap : IDisposable
         // Address-space limits (ulimit -v, small VA on some arm64 kernels) can refuse the default;
         // halve the regions until the reservation fits, down to 16 MiB per region (where a region's
         // biggest block is 12 MiB, and its span part is one shard): under ulimit -v 2 GiB the runtime
-        // leaves little more than that. The reservation is
-        // aligned to the region size, so that every shard is an aligned window of addresses and
-        // Free's shard test is a shift of the address (the slack is unmapped at once).
+        // leaves little more than that. The reservation is aligned to the region size, so that every
+        // shard is an aligned window of addresses and Free's shard test is a shift of the address
+        // (the slack is unmapped at once).
         while (true)
         {
             try

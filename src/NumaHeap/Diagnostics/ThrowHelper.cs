@@ -36,7 +36,7 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     public static unsafe void ThrowResizedConcurrently(void* ptr, nuint expectedBytes, nuint actualBytes) =>
-        throw new InvalidOperationException($"The NumaHeap block at 0x{(nint)ptr:X} was {expectedBytes} bytes when the call began and is {actualBytes} bytes now: another thread resized it at the same time.");
+        throw new InvalidOperationException(Misuse("concurrent resize", ptr, $"The NumaHeap block at 0x{(nint)ptr:X} was {expectedBytes} bytes when the call began and is {actualBytes} bytes now: another thread resized it at the same time."));
 
     [DoesNotReturn]
     public static unsafe void ThrowDoubleFree(void* ptr) =>
@@ -44,7 +44,7 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     public static unsafe void ThrowFreeListHead(void* ptr) =>
-        throw new InvalidOperationException($"The pointer 0x{(nint)ptr:X} is not an allocated NumaHeap block: it is already free, at the head of this thread's free list of its size class (a double free, or a block the heap never handed out).");
+        throw new InvalidOperationException(Misuse("double free", ptr, $"The pointer 0x{(nint)ptr:X} is not an allocated NumaHeap block: it is already free, at the head of this thread's free list of its size class (a double free, or a block the heap never handed out)."));
 
     [DoesNotReturn]
     public static unsafe void ThrowCorruption(void* ptr, string problem) =>

@@ -28,6 +28,12 @@ public sealed unsafe class NumaHeapEventSourceTests
             Assert.Equal(foreignError.Message.Split(" (Parameter")[0], misuse.Payload[2]);
             Assert.Equal(EventLevel.Warning, misuse.Level);
             Assert.Equal("interior pointer", listener.Single(NumaHeapEventSource.MisuseId, e => (ulong)e.Payload![1]! == (ulong)(block + 16)).Payload![0]);
+
+            // A repeated free, caught in default mode at the head of the thread's list.
+            void* small = heap.Alloc(64);
+            heap.Free(small);
+            Assert.Throws<InvalidOperationException>(() => heap.Free(small));
+            Assert.Equal("double free", listener.Single(NumaHeapEventSource.MisuseId, e => (ulong)e.Payload![1]! == (ulong)small).Payload![0]);
         }
         finally
         {

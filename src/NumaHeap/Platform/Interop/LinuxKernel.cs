@@ -22,11 +22,11 @@ internal static unsafe class LinuxKernel
 
     public const int MPOL_DEFAULT = 0;
     public const int MPOL_PREFERRED = 1;
+    public const int MPOL_BIND = 2;
+    public const int MPOL_INTERLEAVE = 3;
 
     /// <summary><c>move_pages</c>/<c>mbind</c> flag: move the pages that only this process maps.</summary>
     public const int MPOL_MF_MOVE = 2;
-    public const int MPOL_BIND = 2;
-    public const int MPOL_INTERLEAVE = 3;
 
     // Syscall numbers differ per architecture; -1 marks one without known numbers, where the heap
     // reports no NUMA support rather than guess.
